@@ -5,8 +5,9 @@
  * it makes ONE HTTP attempt per call. Rate limiting, retries and backoff live in the request
  * scheduler (fetch-runner.ts), written once for every venue and driven by ExchangeError.kind.
  */
-import type { L1Snapshot } from '../snapshot.js';
+
 import type { ExchangeError } from '../errors.js';
+import type { L1Snapshot } from '../snapshot.js';
 import type { ExchangeId } from './exchange-ids.js';
 
 /** Per-product outcome of one request: a snapshot, or why that product failed. */

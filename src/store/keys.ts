@@ -20,7 +20,8 @@ export const PRODUCTS_KEY = `${KEY_PREFIX}:products`;
 
 function assertProduct(productId: string): void {
   // Defence in depth: the CSV reader validates first, but no caller may put ':' or '*' into a key.
-  if (!isValidProductId(productId)) throw new Error(`refusing to build a Redis key for product id '${productId}'`);
+  if (!isValidProductId(productId))
+    throw new Error(`refusing to build a Redis key for product id '${productId}'`);
 }
 
 function venuePrefix(exchange: ExchangeId): string {
@@ -29,7 +30,8 @@ function venuePrefix(exchange: ExchangeId): string {
 
 export function snapshotKey(exchange: ExchangeId, productId: string, timestamp: string): string {
   assertProduct(productId);
-  if (!isFixedTimestamp(timestamp)) throw new Error(`refusing to build a Redis key for timestamp '${timestamp}'`);
+  if (!isFixedTimestamp(timestamp))
+    throw new Error(`refusing to build a Redis key for timestamp '${timestamp}'`);
   return `${venuePrefix(exchange)}:${productId}:${timestamp}`;
 }
 

@@ -1,0 +1,31 @@
+/**
+ * The frame every CLI runs in: expected errors print one line to stderr and set the exit code
+ * (2 usage/input, 1 runtime); only a bug prints a stack trace.
+ */
+import { CommanderError } from 'commander';
+import { EXIT_FAILURE, EXIT_USAGE, L1Error } from '../errors.js';
+
+export async function runMain(tool: string, main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (err) {
+    process.exitCode = reportError(tool, err);
+  }
+}
+
+export function reportError(tool: string, err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message (and help for --help / --version).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+      return 0;
+    return EXIT_USAGE;
+  }
+  if (err instanceof L1Error) {
+    process.stderr.write(`${tool}: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(
+    `${tool}: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,101 @@
+/**
+ * Sends one adapter request through the venue's shared limiter and retries what is worth
+ * retrying, the same way for every venue: exponential backoff with full jitter, capped, or the
+ * venue's Retry-After when it gave one. A 429 also slows the shared limiter (see rate-limiter.ts).
+ * Errors that retrying cannot fix (404, other 4xx, geo-blocks) come back at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExchangeError } from '../errors.js';
+import type { ExchangeApi, L1Outcome } from './exchange-api.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 = try once). */
+  maxRetries: number;
+  /** First backoff step in ms; attempt n waits up to base·2^n. */
+  baseDelayMs: number;
+  /** Cap of one backoff wait in ms. */
+  maxDelayMs: number;
+  /** Longest Retry-After honoured in ms; a venue asking for more fails the request instead. */
+  maxRetryAfterMs: number;
+}
+
+export interface RunnerEvents {
+  /** One HTTP request is about to leave. */
+  onRequest?(exchange: string, productCount: number): void;
+  /** A request failed and will be tried again after `delayMs`. */
+  onRetry?(error: ExchangeError, attempt: number, delayMs: number): void;
+}
+
+export interface RunnerContext {
+  limiter: RateLimiter;
+  policy: RetryPolicy;
+  signal?: AbortSignal | undefined;
+  events?: RunnerEvents | undefined;
+  /** Source of randomness for jitter (injectable for tests). */
+  random?: () => number;
+}
+
+/** Full-jitter backoff (AWS architecture blog): uniform in [0, min(cap, base·2^attempt)]. */
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(random() * ceiling);
+}
+
+/**
+ * Fetches `productIds` (one request's worth) with retries. Always resolves with an outcome for
+ * every id: a snapshot, or the last error for it.
+ */
+export async function fetchWithRetry(
+  api: ExchangeApi,
+  productIds: readonly string[],
+  ctx: RunnerContext,
+): Promise<Map<string, L1Outcome>> {
+  const random = ctx.random ?? Math.random;
+  const cost = api.requestCost(productIds.length);
+  for (let attempt = 0; ; attempt++) {
+    await ctx.limiter.acquire(cost, ctx.signal);
+    ctx.events?.onRequest?.(api.id, productIds.length);
+    let failure: ExchangeError;
+    try {
+      return await api.fetchL1(productIds, ctx.signal);
+    } catch (err) {
+      failure = asExchangeError(err, api.id, productIds);
+    }
+    if (failure.kind === 'rate_limited' || failure.kind === 'banned')
+      ctx.limiter.penalize(failure.retryAfterMs);
+    const tooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > ctx.policy.maxRetryAfterMs;
+    if (!failure.retryable || attempt >= ctx.policy.maxRetries || tooLong || ctx.signal?.aborted) {
+      return new Map(productIds.map((id) => [id, failure]));
+    }
+    // After a 429 the limiter already holds every request back for Retry-After; the jitter
+    // on top keeps the retries of many products from leaving in one burst when it opens.
+    const delay =
+      failure.retryAfterMs !== undefined && failure.kind !== 'rate_limited' && failure.kind !== 'banned'
+        ? failure.retryAfterMs
+        : backoffDelay(attempt, ctx.policy, random);
+    ctx.events?.onRetry?.(failure, attempt + 1, delay);
+    try {
+      await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {});
+    } catch {
+      return new Map(productIds.map((id) => [id, failure]));
+    }
+  }
+}
+
+function asExchangeError(err: unknown, exchange: string, productIds: readonly string[]): ExchangeError {
+  if (err instanceof ExchangeError) return err;
+  // An adapter bug must fail this request, not the run; say so plainly.
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ExchangeError({
+    kind: 'bad_response',
+    exchange,
+    productId: productIds.length === 1 ? productIds[0] : undefined,
+    message: `${exchange}: unexpected error: ${detail}`,
+    cause: err,
+  });
+}

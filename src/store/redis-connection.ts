@@ -1,0 +1,93 @@
+/**
+ * Opening Redis for the CLIs. A one-shot command fails fast with one clear line (exit 1) instead
+ * of ioredis' endless reconnect loop; a long-running capture reconnects forever (see capture/).
+ * The password never appears in any message: URLs are masked before they are printed.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError, UsageError } from '../errors.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** The URL with any password replaced by ***, for messages. */
+export function maskRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
+}
+
+/** Rejects anything but redis:// and rediss:// URLs up front (exit 2, before anything is fetched). */
+export function validateRedisUrl(url: string, optionName = '--redis-url'): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(
+      `${optionName}: '${maskRedisUrl(url)}' is not a URL; use e.g. redis://127.0.0.1:6379 or rediss://:PASSWORD@host:6380/0`,
+    );
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new UsageError(`${optionName}: '${maskRedisUrl(url)}' must start with redis:// or rediss://`);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) {
+    throw new UsageError(`${optionName}: database '${db}' in '${maskRedisUrl(url)}' must be a number`);
+  }
+}
+
+export interface ConnectOptions {
+  /** Give up connecting after this many ms. Default 3000. */
+  connectTimeoutMs?: number;
+  /** Extra ioredis options (the long-running capture sets its own retry strategy). */
+  redisOptions?: RedisOptions;
+}
+
+/**
+ * Connects and checks the connection with PING; throws RedisUnavailableError naming the masked
+ * URL and the reason (refused, timeout, wrong password) on failure.
+ */
+export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<Redis> {
+  validateRedisUrl(url);
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 3000,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    ...options.redisOptions,
+  });
+  // ioredis reports the real cause on 'error' and rejects connect() with "Connection is closed".
+  let cause: Error | undefined;
+  const onError = (err: Error) => {
+    cause = err;
+  };
+  redis.on('error', onError);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    const reason = describeRedisError(cause ?? (err instanceof Error ? err : new Error(String(err))));
+    throw new RedisUnavailableError(`cannot use Redis at ${maskRedisUrl(url)}: ${reason}`, { cause: err });
+  } finally {
+    redis.off('error', onError);
+  }
+  return redis;
+}
+
+export function describeRedisError(err: Error): string {
+  const msg = err.message;
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+    return 'wrong password or user (check the password in --redis-url or REDIS_URL)';
+  }
+  if (/NOAUTH/.test(msg))
+    return 'the server wants a password (put it in the URL: redis://:PASSWORD@host:port)';
+  if (/ECONNREFUSED/.test(msg))
+    return 'connection refused (is redis-server running? start one with: redis-server, or docker run -p 6379:6379 redis:7)';
+  if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
+  if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
+  return msg;
+}
