@@ -31,6 +31,8 @@ export const DEFAULTS = {
   timeoutMs: 5_000,
   concurrency: 8,
   safetyMargin: 0.9,
+  staleAfterMs: 60_000,
+  flushTimeoutMs: 10_000,
 } as const;
 
 /** `--redis-url`, else REDIS_URL, else the default. */

@@ -1,23 +1,48 @@
 /**
- * Reads the products CSV: a header row with a `product_id` column (other columns ignored),
- * blank lines and surrounding whitespace ignored, ids upper-cased, duplicates dropped with a
- * warning. Anything wrong is an InputError naming the file, the line and the value, raised before
- * anything is fetched or written.
+ * Reads the products CSV: a header row with a `product_id` column and an optional `exchange`
+ * column (other columns ignored), blank lines and surrounding whitespace ignored, ids upper-cased,
+ * exchange names lower-cased; a row without an exchange (no column, or an empty cell) takes the
+ * default exchange (`--exchange NAME`, else coinbase). Duplicates of the same (exchange, product)
+ * are dropped with a warning. Anything wrong is an InputError naming the file, the line and the
+ * value, raised before anything is fetched or written.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { InputError } from './errors.js';
+import {
+  DEFAULT_EXCHANGE,
+  type ExchangeId,
+  isExchangeId,
+  SUPPORTED_EXCHANGES,
+} from './exchanges/exchange-ids.js';
 import { normalizeProductId, PRODUCT_ID_PATTERN } from './product-id.js';
 
+/** One product on one venue, as the CSV asked for it. */
+export interface ProductTarget {
+  exchange: ExchangeId;
+  productId: string;
+}
+
 export interface ProductsFile {
+  /** Every (exchange, product) once, in file order. */
+  targets: ProductTarget[];
+  /**
+   * @deprecated The Coinbase targets' ids only, for callers not yet reading `targets`; products of
+   * other exchanges are NOT in it.
+   */
   productIds: string[];
   /** Human-readable notes (duplicates dropped), for stderr. */
   warnings: string[];
 }
 
+export interface ProductsCsvOptions {
+  /** The exchange of rows without one (no `exchange` column, or an empty cell). Default coinbase. */
+  defaultExchange?: ExchangeId;
+}
+
 const MAX_BYTES = 10 * 1024 * 1024;
 
-export function readProductsCsv(path: string): ProductsFile {
+export function readProductsCsv(path: string, options: ProductsCsvOptions = {}): ProductsFile {
   let buffer: Buffer;
   try {
     buffer = readFileSync(path);
@@ -30,10 +55,15 @@ export function readProductsCsv(path: string): ProductsFile {
     if (code === 'EISDIR') throw new InputError(`${path}: is a directory, not a CSV file`);
     throw new InputError(`${path}: cannot read (${code ?? String(err)})`);
   }
-  return parseProductsCsv(buffer, path);
+  return parseProductsCsv(buffer, path, options);
 }
 
-export function parseProductsCsv(buffer: Buffer, path: string): ProductsFile {
+export function parseProductsCsv(
+  buffer: Buffer,
+  path: string,
+  options: ProductsCsvOptions = {},
+): ProductsFile {
+  const defaultExchange = options.defaultExchange ?? DEFAULT_EXCHANGE;
   if (buffer.length > MAX_BYTES) throw new InputError(`${path}: larger than 10 MiB; is this the right file?`);
   if (buffer.includes(0))
     throw new InputError(`${path}: contains binary data (NUL bytes), not a CSV text file`);
@@ -67,8 +97,10 @@ export function parseProductsCsv(buffer: Buffer, path: string): ProductsFile {
     );
   }
 
+  const exchangeColumn = header.record.findIndex((h) => h.toLowerCase() === 'exchange');
+
   const seen = new Map<string, number>();
-  const productIds: string[] = [];
+  const targets: ProductTarget[] = [];
   const warnings: string[] = [];
   for (const { record, line } of rows) {
     const raw = record[column] ?? '';
@@ -79,17 +111,29 @@ export function parseProductsCsv(buffer: Buffer, path: string): ProductsFile {
         `${path}:${line}: invalid product id '${printable(raw)}' (expected BASE-QUOTE such as BTC-USD: letters and digits, parts joined by '-', matching ${PRODUCT_ID_PATTERN.source})`,
       );
     }
-    const first = seen.get(id);
+    const rawExchange = exchangeColumn === -1 ? '' : (record[exchangeColumn] ?? '');
+    const name = rawExchange.toLowerCase();
+    if (name !== '' && !isExchangeId(name)) {
+      throw new InputError(
+        `${path}:${line}: unknown exchange '${printable(rawExchange)}'; supported: ${SUPPORTED_EXCHANGES} (leave it empty for ${defaultExchange})`,
+      );
+    }
+    const exchange: ExchangeId = name === '' ? defaultExchange : name;
+    const key = `${exchange}:${id}`;
+    const first = seen.get(key);
     if (first !== undefined) {
-      warnings.push(`${path}:${line}: duplicate product ${id} (first on line ${first}) ignored`);
+      warnings.push(
+        `${path}:${line}: duplicate product ${id} on ${exchange} (first on line ${first}) ignored`,
+      );
       continue;
     }
-    seen.set(id, line);
-    productIds.push(id);
+    seen.set(key, line);
+    targets.push({ exchange, productId: id });
   }
-  if (productIds.length === 0)
+  if (targets.length === 0)
     throw new InputError(`${path}: has a header but no products; add one product id per line`);
-  return { productIds, warnings };
+  const productIds = targets.filter((t) => t.exchange === 'coinbase').map((t) => t.productId);
+  return { targets, productIds, warnings };
 }
 
 function printable(value: string): string {

@@ -2,30 +2,47 @@
 /**
  * l1-fetch: read products from a CSV, fetch each one's best bid/ask, store the snapshots in Redis.
  */
+import { Option } from 'commander';
+import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
+import { runCaptureLoop } from '../capture/capture-loop.js';
 import { captureOnce, type TargetResult } from '../capture/capture-once.js';
+import { targetName } from '../capture/targets.js';
 import { closeVenueClients, createVenueClients } from '../capture/venue-clients.js';
+import { DEFAULT_WRITE_QUEUE } from '../capture/write-queue.js';
 import { DEFAULT_RETRY, DEFAULTS, resolveRedisUrl } from '../config.js';
 import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import { COINBASE_BASE_URL } from '../exchanges/coinbase.js';
+import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
+import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
 import { readProductsCsv } from '../products-csv.js';
 import { bestAsk, bestBid } from '../snapshot.js';
 import { connectRedis, validateRedisUrl } from '../store/redis-connection.js';
 import { RedisStore } from '../store/redis-store.js';
+import { renderTable } from '../text-table.js';
 import { duration, newProgram, positiveInt } from './options.js';
 import { runMain } from './run-main.js';
-import { renderTable } from './table.js';
 
 const TOOL = 'l1-fetch';
 
 interface FetchFlags {
   csv: string;
   redisUrl?: string;
-  baseUrl?: string;
+  baseUrl?: string[];
+  exchange?: string;
   json?: boolean;
-  timeout: number;
+  timeout?: number;
   retries: number;
   concurrency: number;
+  interval?: number;
+  count?: number;
+  duration?: number;
+  skipUnchanged?: boolean;
+  staleAfter?: number;
+  logFormat: LogFormat;
+  maxQueue: number;
+  flushTimeout?: number;
+  rateLimit?: number;
+  retention?: number;
 }
 
 function buildProgram() {
@@ -36,25 +53,45 @@ function buildProgram() {
       '  $ l1-fetch --csv example_products.csv',
       '  $ l1-fetch --csv products.csv --redis-url redis://:secret@redis.internal:6379/0 --json',
       '  $ l1-fetch --csv products.csv --base-url https://api-public.sandbox.exchange.coinbase.com',
+      '  $ l1-fetch --csv venues.csv --base-url binance=https://api.binance.us   # CSV with product_id,exchange',
+      '  $ l1-fetch --csv products.csv --interval 1s                   # poll until Ctrl-C',
+      '  $ l1-fetch --csv products.csv --interval 500ms --duration 1h --skip-unchanged --retention 7d',
+      '  $ l1-fetch --csv products.csv --interval 5s --count 10 --log-format json 2>capture.log',
       '',
-      'The CSV needs a header row with a product_id column; other columns are ignored:',
-      '  product_id',
-      '  BTC-USD',
-      '  ETH-USD',
+      "Polling keeps under each venue's documented rate limit (Coinbase: 10 req/s, burst 15, used at 90%),",
+      'retries 429/5xx/timeouts with backoff, and keeps snapshots in memory while Redis is unreachable.',
+      'Ctrl-C (SIGINT) or SIGTERM stops it cleanly: requests in flight finish, the queue is written, a summary',
+      'is printed. A second signal exits at once.',
+      '',
+      'The CSV needs a header row with a product_id column, and may have an exchange column',
+      `(${SUPPORTED_EXCHANGES}; empty = --exchange, else coinbase); other columns are ignored.`,
+      "Products are written BASE-QUOTE on every venue; each venue's own symbol is looked up for you:",
+      '  product_id,exchange',
+      '  BTC-USD,coinbase',
+      '  BTC-USD,kraken',
+      '  BTC-USDT,binance',
       '',
       'Exit codes: 0 all stored; 1 Redis unreachable or some products failed (the others are stored);',
-      '2 bad flag or bad CSV (nothing is written).',
+      '2 bad flag or bad CSV (nothing is written). A polling run exits 0 when every product was stored at',
+      'least once, 1 when some product never was.',
     ].join('\n'),
   )
     .requiredOption('--csv <file>', 'CSV file with a product_id column')
     .option('--redis-url <url>', `Redis to write to (env REDIS_URL; default ${DEFAULTS.redisUrl})`)
-    .option('--base-url <url>', `Coinbase Exchange REST base URL (default ${COINBASE_BASE_URL})`)
+    .option(
+      '--exchange <name>',
+      `venue for CSV rows without an exchange column or value (${SUPPORTED_EXCHANGES}; default ${DEFAULT_EXCHANGE})`,
+    )
+    .option(
+      '--base-url <url>',
+      `REST base URL: a bare URL is Coinbase's (default ${DEFAULT_BASE_URLS.coinbase}); NAME=URL sets another venue's (repeatable; env ${baseUrlEnvVar('kraken')} etc.)`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--json', 'print the stored snapshots as JSON instead of a table')
     .option(
       '--timeout <duration>',
-      'per-request timeout, e.g. 2s or 1500ms',
+      'per-request timeout, e.g. 2s or 1500ms (default 5s)',
       duration('--timeout'),
-      DEFAULTS.timeoutMs,
     )
     .option(
       '--retries <n>',
@@ -67,24 +104,63 @@ function buildProgram() {
       'requests in flight at once (the rate limit still applies)',
       positiveInt('--concurrency'),
       DEFAULTS.concurrency,
+    )
+    .option(
+      '--interval <duration>',
+      'poll every product on this cadence (500ms, 1s, 1m) until stopped',
+      duration('--interval'),
+    )
+    .option('--count <n>', 'with --interval: stop after polling each product N times', positiveInt('--count'))
+    .option(
+      '--duration <duration>',
+      'with --interval: stop after this long (e.g. 1h)',
+      duration('--duration'),
+    )
+    .option('--skip-unchanged', 'store a snapshot only when the book changed (new sequence)')
+    .option(
+      '--stale-after <duration>',
+      'warn when a product has not changed or not been fetched for this long (default 1m)',
+      duration('--stale-after'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'progress and warnings on stderr: plain or json lines')
+        .choices(LOG_FORMATS)
+        .default('plain'),
+    )
+    .option(
+      '--max-queue <n>',
+      'snapshots held in memory while Redis is unreachable; past it the oldest are dropped',
+      positiveInt('--max-queue'),
+      DEFAULT_WRITE_QUEUE.maxQueued,
+    )
+    .option(
+      '--flush-timeout <duration>',
+      'on shutdown, how long to keep trying to write what is queued (default 10s)',
+      duration('--flush-timeout'),
+    )
+    .option(
+      '--retention <duration>',
+      'keep only this much history per product (e.g. 7d); older snapshots are removed as new ones are written',
+      duration('--retention'),
+    )
+    .option(
+      '--rate-limit <n>',
+      'requests per second per venue, replacing the documented limit (for a proxy or a local fake)',
+      positiveNumber('--rate-limit'),
     );
+}
+
+function positiveNumber(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0))
+      throw new UsageError(`${flag}: '${v}' is not a number above 0`);
+    return n;
+  };
 }
 
 function nonNegativeInt(flag: string): (v: string) => number {
   return (v) => (v.trim() === '0' ? 0 : positiveInt(flag)(v));
-}
-
-function validateBaseUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`--base-url: '${url}' is not a URL; use e.g. ${COINBASE_BASE_URL}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`--base-url: '${url}' must start with http:// or https://`);
-  }
-  return url;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -95,22 +171,61 @@ async function main(argv: string[]): Promise<number> {
   // Everything the user gave is checked before anything is fetched or written.
   const redisUrl = resolveRedisUrl(flags.redisUrl);
   validateRedisUrl(redisUrl, flags.redisUrl ? '--redis-url' : 'REDIS_URL');
-  const baseUrl = flags.baseUrl === undefined ? undefined : validateBaseUrl(flags.baseUrl);
-  const products = readProductsCsv(flags.csv);
+  const baseUrls = parseBaseUrlOverrides(flags.baseUrl ?? []);
+  const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
+  const products = readProductsCsv(flags.csv, { defaultExchange });
   for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
 
+  const polling = flags.interval !== undefined;
+  if (!polling && flags.count !== undefined)
+    throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
+  if (!polling && flags.duration !== undefined)
+    throw new UsageError('--duration needs --interval, e.g. --interval 1s --duration 1h');
+  if (!polling && flags.skipUnchanged)
+    throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
+
   const redis = await connectRedis(redisUrl);
-  const clients = createVenueClients(['coinbase'], {
-    baseUrls: { coinbase: baseUrl },
-    timeoutMs: flags.timeout,
-    safetyMargin: DEFAULTS.safetyMargin,
+  const targets = products.targets;
+  const clients = createVenueClients(new Set(targets.map((t) => t.exchange)), {
+    baseUrls,
+    timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs,
+    safetyMargin: flags.rateLimit === undefined ? DEFAULTS.safetyMargin : 1,
+    rateLimitOverride:
+      flags.rateLimit === undefined
+        ? undefined
+        : { ratePerSec: flags.rateLimit, burst: Math.max(1, Math.ceil(flags.rateLimit)) },
   });
+  const store = new RedisStore(redis, { retentionMicros: (flags.retention ?? 0) * 1000 });
+  const retry = { ...DEFAULT_RETRY, maxRetries: flags.retries };
   try {
-    const store = new RedisStore(redis);
-    const targets = products.productIds.map((productId) => ({ exchange: 'coinbase' as const, productId }));
+    if (polling) {
+      // Connected and checked: from now on ride out outages instead of failing fast.
+      redis.options.retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000);
+      return await runCaptureLoop(
+        {
+          targets,
+          clients,
+          redis,
+          store,
+          log: new CaptureLog(process.stderr, flags.logFormat, TOOL),
+          stdout: process.stdout,
+        },
+        {
+          intervalMs: flags.interval ?? 1000,
+          count: flags.count,
+          durationMs: flags.duration,
+          skipUnchanged: flags.skipUnchanged === true,
+          staleAfterMs: flags.staleAfter ?? DEFAULTS.staleAfterMs,
+          flushTimeoutMs: flags.flushTimeout ?? DEFAULTS.flushTimeoutMs,
+          retry,
+          writeQueue: { ...DEFAULT_WRITE_QUEUE, maxQueued: flags.maxQueue },
+          json: flags.json === true,
+        },
+      );
+    }
     const results = await captureOnce(targets, store, {
       clients,
-      retry: { ...DEFAULT_RETRY, maxRetries: flags.retries },
+      retry,
       concurrency: flags.concurrency,
       events: {
         onRetry: (err, attempt, delayMs) =>
@@ -149,7 +264,7 @@ function printResults(results: readonly TargetResult[], json: boolean): void {
     const bid = s ? bestBid(s) : undefined;
     const ask = s ? bestAsk(s) : undefined;
     return [
-      r.target.productId,
+      targetName(r.target),
       bid ? `${bid[0]} × ${bid[1]}` : '—',
       ask ? `${ask[0]} × ${ask[1]}` : '—',
       bid && ask ? spread(bid[0], ask[0]) : '—',

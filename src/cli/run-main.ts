@@ -11,6 +11,9 @@ export async function runMain(tool: string, main: () => Promise<number>): Promis
   } catch (err) {
     process.exitCode = reportError(tool, err);
   }
+  // Done: do not wait for stray timers (ioredis keeps a connect timer after a refused connection).
+  // stdout and stderr are synchronous for files, pipes and terminals on POSIX, so nothing is cut.
+  setTimeout(() => process.exit(), 50).unref();
 }
 
 export function reportError(tool: string, err: unknown): number {

@@ -47,8 +47,9 @@ export function backoffDelay(
 }
 
 /**
- * Fetches `productIds` (one request's worth) with retries. Always resolves with an outcome for
- * every id: a snapshot, or the last error for it.
+ * Fetches `productIds` (one request's worth) with retries. Resolves with an outcome for every id
+ * (a snapshot, or the last error for it), or with no outcomes when `signal` stopped it before a
+ * request was sent.
  */
 export async function fetchWithRetry(
   api: ExchangeApi,
@@ -57,14 +58,31 @@ export async function fetchWithRetry(
 ): Promise<Map<string, L1Outcome>> {
   const random = ctx.random ?? Math.random;
   const cost = api.requestCost(productIds.length);
+  // A follow-up request inside one adapter call (finding the unknown symbol of a rejected batch)
+  // waits on the same limiter and is counted like any other request; it serves no new product.
+  const followUp = async (followUpCost: number): Promise<void> => {
+    await ctx.limiter.acquire(followUpCost, ctx.signal);
+    ctx.events?.onRequest?.(api.id, 0);
+  };
   for (let attempt = 0; ; attempt++) {
-    await ctx.limiter.acquire(cost, ctx.signal);
+    try {
+      await ctx.limiter.acquire(cost, ctx.signal);
+    } catch {
+      // Stopped while waiting for the limiter: nothing was sent, so there is no outcome.
+      return new Map();
+    }
     ctx.events?.onRequest?.(api.id, productIds.length);
     let failure: ExchangeError;
     try {
-      return await api.fetchL1(productIds, ctx.signal);
+      // The signal stops waits and retries, not a request already on the wire: on shutdown,
+      // in-flight requests finish (bounded by their timeout) and their snapshots are kept.
+      return await api.fetchL1(productIds, undefined, followUp);
     } catch (err) {
       failure = asExchangeError(err, api.id, productIds);
+    } finally {
+      // The venue's own usage header said the window is nearly spent: hold every request back.
+      const pauseMs = api.takePauseHint?.();
+      if (pauseMs !== undefined && pauseMs > 0) ctx.limiter.hold(pauseMs);
     }
     if (failure.kind === 'rate_limited' || failure.kind === 'banned')
       ctx.limiter.penalize(failure.retryAfterMs);

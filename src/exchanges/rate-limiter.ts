@@ -111,6 +111,18 @@ export class RateLimiter {
     this.schedule();
   }
 
+  /**
+   * Holds every request back for `ms` without the 429 slow-down: the venue's own usage header
+   * (Binance X-MBX-USED-WEIGHT-1M) says its window is nearly spent, so wait for the next one.
+   */
+  hold(ms: number): void {
+    if (!(ms > 0)) return;
+    this.refill();
+    this.tokens = 0;
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    this.schedule();
+  }
+
   /** Stops the timer and rejects every waiter (shutdown). */
   close(reason: unknown = new Error('rate limiter closed')): void {
     if (this.timer) clearTimeout(this.timer);

@@ -1,0 +1,263 @@
+/**
+ * The long-running capture (`l1-fetch --interval …`): wires the poller, the write queue, the live
+ * status and the signals together, and decides the exit code.
+ *
+ * It never dies on a Redis error: writes that fail stay in the write queue and go in when Redis is
+ * back. SIGINT/SIGTERM stop new requests, let in-flight ones finish, flush the queue within a
+ * deadline and print a summary; a second signal exits at once.
+ */
+import type { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { formatDuration } from '../duration.js';
+import { EXIT_FAILURE, EXIT_OK, errorMessage } from '../errors.js';
+import type { ExchangeId } from '../exchanges/exchange-ids.js';
+import type { RetryPolicy } from '../exchanges/fetch-runner.js';
+import { describeRedisError } from '../store/redis-connection.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { type Align, renderTable } from '../text-table.js';
+import type { CaptureLog } from './capture-log.js';
+import { totals } from './capture-log.js';
+import { Poller } from './poller.js';
+import { RunStats } from './run-stats.js';
+import { type Target, targetName } from './targets.js';
+import type { VenueClient } from './venue-clients.js';
+import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
+
+export interface CaptureLoopOptions {
+  intervalMs: number;
+  count?: number | undefined;
+  durationMs?: number | undefined;
+  skipUnchanged: boolean;
+  /** Warn when a product's data has not moved, or not been fetched, for this long. */
+  staleAfterMs: number;
+  /** How long shutdown may spend writing what is queued. */
+  flushTimeoutMs: number;
+  retry: RetryPolicy;
+  writeQueue: WriteQueueOptions;
+  json: boolean;
+}
+
+export interface CaptureLoopDeps {
+  targets: readonly Target[];
+  clients: Map<ExchangeId, VenueClient>;
+  redis: Redis;
+  store: RedisStore;
+  log: CaptureLog;
+  stdout: Writable;
+}
+
+export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoopOptions): Promise<number> {
+  const { log, targets } = deps;
+  const stats = new RunStats(targets);
+  const queue = new WriteQueue(deps.store, options.writeQueue, {
+    onStored: (batch) => {
+      for (const s of batch) {
+        const p = stats.get({ exchange: s.exchange, productId: s.product_id });
+        if (p) p.stored += 1;
+      }
+    },
+    onDown: (err, queued) =>
+      log.error(
+        `Redis write failed (${describeRedisError(err)}); holding snapshots in memory (${queued} queued, bound ${options.writeQueue.maxQueued}) and retrying`,
+        { event: 'redis_down', queued },
+      ),
+    onUp: (downMs, queued) =>
+      log.info(
+        `Redis is back after ${formatDuration(Math.round(downMs))}; writing ${queued} queued snapshot(s)`,
+        {
+          event: 'redis_up',
+          down_ms: Math.round(downMs),
+          queued,
+        },
+      ),
+    onDropped: (count, total) =>
+      log.error(`write queue full: dropped the ${count} oldest snapshot(s) (${total} dropped in all)`, {
+        event: 'dropped',
+        count,
+        total,
+      }),
+  });
+  // ioredis emits 'error' on every failed reconnect; the queue reports outages once.
+  deps.redis.on('error', () => {});
+
+  const poller = new Poller(targets, deps.clients, queue, stats, options, {
+    onError: (target, error) => {
+      const p = stats.get(target);
+      // One line when a product starts failing or fails differently; not one per poll.
+      if (p && (p.errors === 1 || p.lastErrorLogged !== error.message)) {
+        p.lastErrorLogged = error.message;
+        log.warn(error.message, {
+          event: 'fetch_failed',
+          product: targetName(target),
+          kind: error.kind,
+          status: error.status,
+        });
+      }
+    },
+    onSnapshot: (s) => {
+      const p = stats.get({ exchange: s.exchange, productId: s.product_id });
+      if (p?.lastErrorLogged !== undefined) {
+        log.info(`${p.name}: fetching again after ${p.errors} error(s)`, {
+          event: 'recovered',
+          product: p.name,
+        });
+        p.lastErrorLogged = undefined;
+      }
+    },
+  });
+
+  announce(poller, options, log, targets.length);
+
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.error(`second ${signal}: exiting at once; ${queue.depth} queued snapshot(s) not written`);
+      process.exit(EXIT_FAILURE);
+    }
+    log.info(
+      `${signal}: stopping; finishing requests in flight and writing ${queue.depth} queued snapshot(s) (send again to exit at once)`,
+    );
+    stop.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const ticker = setInterval(() => {
+    checkStale(stats, options.staleAfterMs, log);
+    log.status({ stats, queue, limits: () => limitsOf(deps.clients) });
+  }, 1000);
+
+  try {
+    await poller.run(stop.signal);
+  } finally {
+    clearInterval(ticker);
+  }
+  const lost = await queue.drain(options.flushTimeoutMs);
+  log.endLive();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  printSummary(deps.stdout, stats, options.json);
+  const t = totals({ stats, queue, limits: () => ({}) });
+  const never = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors > 0);
+  const notReached = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors === 0);
+  log.info(
+    `done in ${formatDuration(t.elapsed_ms)}: ${stats.requests} requests (${(stats.requests / Math.max(0.001, t.elapsed_ms / 1000)).toFixed(1)}/s), ${stats.rateLimited} rate-limited (429), ${stats.retries} retries, ${queue.stored} snapshots stored${queue.duplicates ? ` (+${queue.duplicates} already there)` : ''}, ${sumSkipped(stats)} unchanged skipped, ${queue.dropped} dropped, ${lost} unwritten${stats.requestsSaved > 0 ? `; batching saved ${stats.requestsSaved} requests` : ''}`,
+    { event: 'summary', ...t, stored: queue.stored, lost, requests_saved: stats.requestsSaved },
+  );
+  if (lost > 0)
+    log.error(`${lost} snapshot(s) could not be written before the flush deadline; Redis still unreachable?`);
+  if (notReached.length > 0) {
+    log.warn(
+      `not polled before the run ended (the rate limit spreads a round over more time than the run had): ${notReached.map((p) => p.name).join(', ')}`,
+    );
+  }
+  if (never.length > 0) {
+    log.error(
+      `never stored: ${never.map((p) => p.name).join(', ')}${never[0]?.lastError ? ` (last error: ${never[0].lastError.message})` : ''}`,
+    );
+    return EXIT_FAILURE;
+  }
+  return lost > 0 ? EXIT_FAILURE : EXIT_OK;
+}
+
+function announce(poller: Poller, o: CaptureLoopOptions, log: CaptureLog, products: number): void {
+  let snapshotsPerSecond = 0;
+  for (const s of poller.schedules) {
+    snapshotsPerSecond += (s.products * 1000) / s.roundMs;
+    if (s.neededRate > s.allowedRate) {
+      log.warn(
+        `${s.exchange}: ${s.requestsPerRound} request(s) every ${formatDuration(o.intervalMs)} needs ${s.neededRate.toFixed(1)}/s, above the ${s.allowedRate.toFixed(1)}/s the rate limit allows; each product will be polled about every ${formatDuration(Math.ceil(s.roundMs))} instead, spread evenly`,
+        { event: 'interval_stretched', exchange: s.exchange, effective_interval_ms: Math.ceil(s.roundMs) },
+      );
+    }
+  }
+  const boundSeconds = o.writeQueue.maxQueued / Math.max(snapshotsPerSecond, 0.001);
+  log.info(
+    `polling ${products} product(s) every ${formatDuration(o.intervalMs)}${o.count ? `, ${o.count} time(s)` : ''}${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; if Redis goes away, up to ${o.writeQueue.maxQueued} snapshots (~${formatDuration(Math.round(boundSeconds) * 1000)} at this rate) wait in memory`,
+    {
+      event: 'start',
+      products,
+      interval_ms: o.intervalMs,
+      queue_bound: o.writeQueue.maxQueued,
+      queue_bound_ms: Math.round(boundSeconds * 1000),
+    },
+  );
+}
+
+function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog): void {
+  const now = performance.now();
+  for (const p of stats.products.values()) {
+    const sinceSuccess = now - (p.lastSuccessAt ?? stats.startedAt);
+    if (sinceSuccess > staleAfterMs && !p.failingWarned) {
+      p.failingWarned = true;
+      log.warn(
+        `${p.name}: no successful fetch for ${formatDuration(Math.round(sinceSuccess))}${p.lastError ? ` (last error: ${p.lastError.message})` : ''}`,
+        { event: 'no_success', product: p.name },
+      );
+    } else if (sinceSuccess <= staleAfterMs) {
+      p.failingWarned = false;
+    }
+    if (p.lastChangeAt !== undefined && now - p.lastChangeAt > staleAfterMs && !p.staleWarned) {
+      p.staleWarned = true;
+      log.warn(
+        `${p.name}: data unchanged for ${formatDuration(Math.round(now - p.lastChangeAt))} (sequence ${p.last?.sequence || 'n/a'}, exchange time ${p.last?.timestamp ?? 'n/a'}); a quiet market, or the venue is serving stale data`,
+        { event: 'stale', product: p.name, sequence: p.last?.sequence, timestamp: p.last?.timestamp },
+      );
+    }
+  }
+}
+
+function limitsOf(clients: Map<ExchangeId, VenueClient>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, c] of clients) out[id] = c.limiter.effectiveRatePerSec;
+  return out;
+}
+
+function sumSkipped(stats: RunStats): number {
+  let n = 0;
+  for (const p of stats.products.values()) n += p.skippedUnchanged;
+  return n;
+}
+
+function printSummary(out: Writable, stats: RunStats, json: boolean): void {
+  const rows = [...stats.products.values()];
+  if (json) {
+    const data = rows.map((p) => ({
+      exchange: p.target.exchange,
+      product_id: p.target.productId,
+      fetched: p.fetched,
+      stored: p.stored,
+      skipped_unchanged: p.skippedUnchanged,
+      errors: p.errors,
+      last_error: p.lastError ? errorMessage(p.lastError) : null,
+      last: p.last ?? null,
+    }));
+    out.write(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  const header = [
+    'PRODUCT',
+    'FETCHED',
+    'STORED',
+    'UNCHANGED',
+    'ERRORS',
+    'LAST BID',
+    'LAST ASK',
+    'FAILED WITH',
+  ];
+  const body = rows.map((p) => [
+    p.name,
+    String(p.fetched),
+    String(p.stored),
+    String(p.skippedUnchanged),
+    String(p.errors),
+    p.last?.bids[0]?.[0] ?? '—',
+    p.last?.asks[0]?.[0] ?? '—',
+    p.lastError && p.stored === 0 ? p.lastError.kind : '',
+  ]);
+  const align: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'];
+  out.write(`${renderTable(header, body, align)}\n`);
+}
