@@ -30,7 +30,7 @@ export interface WriteQueueEvents {
   onStored?(snapshots: readonly L1Snapshot[], result: WriteResult): void;
   /** Redis stopped taking writes (first failure after a success). */
   onDown?(error: Error, queued: number): void;
-  /** Redis takes writes again; `downMs` is how long it was out. */
+  /** Redis takes writes again; `downMs` is how long it was out, `queued` what waited for it. */
   onUp?(downMs: number, queued: number): void;
   onDropped?(count: number, totalDropped: number): void;
 }
@@ -131,7 +131,7 @@ export class WriteQueue {
         this.duplicates += result.duplicates;
         this.pruned += result.pruned;
         if (this.downSince !== undefined) {
-          this.events.onUp?.(performance.now() - this.downSince, this.depth);
+          this.events.onUp?.(performance.now() - this.downSince, this.depth + batch.length);
           this.downSince = undefined;
         }
         this.retryMs = this.options.minRetryMs;

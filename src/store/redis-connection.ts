@@ -87,6 +87,7 @@ export function describeRedisError(err: Error): string {
     return 'the server wants a password (put it in the URL: redis://:PASSWORD@host:port)';
   if (/ECONNREFUSED/.test(msg))
     return 'connection refused (is redis-server running? start one with: redis-server, or docker run -p 6379:6379 redis:7)';
+  if (/Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test(msg)) return 'connection lost';
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
   return msg;
