@@ -30,8 +30,14 @@ export function newProgram(name: string, description: string, examples: string):
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
+      // One line, so scripts and people see the whole message (commander puts its hint on a second line).
       outputError: (str, write) =>
-        write(`${name}: ${str.replace(/^error: /, '').trimEnd()} (see ${name} --help)\n`),
+        write(
+          `${name}: ${str
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')} (see ${name} --help)\n`,
+        ),
     })
     .addHelpText('after', `\nExamples:\n${examples}`);
 }

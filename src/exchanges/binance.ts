@@ -22,18 +22,16 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import type { ExchangeApi, ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
-import { HttpClient, type HttpResponse } from './http-client.js';
+import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
+import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
+import type { HttpResponse } from './http-client.js';
 import {
   badShape,
   badTicker,
-  notASpotPair,
-  notListed,
   parseJson,
   splitPair,
   statusError,
   tickerSide,
-  tickerSnapshot,
   tryParseJson,
   UnknownSymbols,
 } from './venue-support.js';
@@ -65,23 +63,20 @@ export function binanceSymbol(productId: string): string | undefined {
   return pair ? `${pair.base}${pair.quote}` : undefined;
 }
 
-export class BinanceExchange implements ExchangeApi {
-  readonly id = 'binance' as const;
+export class BinanceExchange extends BatchTickerAdapter<'binance'> {
   /** Binance caps no symbols count; 100 keeps the URL short (~1.5 kB). */
   readonly maxProductsPerRequest = 100;
-  readonly baseUrl: string;
-  private readonly http: HttpClient;
-  private readonly unknown = new UnknownSymbols();
+  protected readonly examplePair = 'BTC-USDT';
+  protected readonly unreadableSides = 'prices/quantities are not decimal strings';
   private readonly weightLimit: number;
   private pauseHintMs: number | undefined;
 
   constructor(options: ExchangeApiOptions) {
-    this.baseUrl = (options.baseUrl ?? BINANCE_BASE_URL).replace(/\/+$/, '');
-    this.http = new HttpClient(this.id, options.timeoutMs);
+    super('binance', BINANCE_BASE_URL, options, new UnknownSymbols());
     this.weightLimit = hostOf(this.baseUrl).endsWith('binance.us') ? WEIGHT_LIMIT_US : WEIGHT_LIMIT;
   }
 
-  requestCost(productCount: number): number {
+  override requestCost(productCount: number): number {
     return productCount === 1 ? WEIGHT_ONE_SYMBOL : WEIGHT_MANY_SYMBOLS;
   }
 
@@ -91,45 +86,39 @@ export class BinanceExchange implements ExchangeApi {
     return hint;
   }
 
-  async fetchL1(
-    productIds: readonly string[],
-    _signal?: AbortSignal,
-    followUp?: FollowUpGate,
-  ): Promise<Map<string, L1Outcome>> {
-    const out = new Map<string, L1Outcome>();
-    const wanted = new Map<string, string[]>(); // native symbol → product ids asking for it
-    for (const productId of productIds) {
-      const symbol = binanceSymbol(productId);
-      if (symbol === undefined) out.set(productId, notASpotPair(this.id, productId, 'BTC-USDT'));
-      else if (this.unknown.has(symbol)) out.set(productId, this.notFound(productId, symbol));
-      else wanted.set(symbol, [...(wanted.get(symbol) ?? []), productId]);
-    }
-    if (wanted.size === 0) return out;
-
+  /** `wanted`: native symbol (BTCUSDT) → product ids. */
+  protected async fetchWanted(
+    wanted: WantedSymbols,
+    out: Map<string, L1Outcome>,
+    followUp: FollowUpGate | undefined,
+  ): Promise<void> {
     const symbols = [...wanted.keys()];
     const res = await this.get(this.tickerUrl(symbols));
     if (res.status === 200) {
       this.collect(parseJson(this.id, res), wanted, out, nowTimestamp(), res.status);
-      return out;
+      return;
     }
     const failure = this.errorOf(res);
     if (!isInvalidSymbol(res)) throw failure;
     if (symbols.length === 1) {
       // A one-symbol request names its culprit.
-      for (const symbol of symbols) this.markUnknown(symbol, wanted, out);
-      return out;
+      for (const symbol of symbols) this.markNotListed(symbol, wanted, out);
+      return;
     }
     // One unknown symbol fails the whole batch and Binance does not say which: read every
     // symbol's book ticker once (weight 4, the same as the batch) and pick ours from it.
-    try {
-      await followUp?.(WEIGHT_MANY_SYMBOLS);
-    } catch {
-      throw failure;
-    }
+    await this.waitForFollowUp(followUp, WEIGHT_MANY_SYMBOLS, failure);
     const all = await this.get(`${this.baseUrl}/api/v3/ticker/bookTicker`);
     if (all.status !== 200) throw this.errorOf(all);
     this.collect(parseJson(this.id, all), wanted, out, nowTimestamp(), all.status, true);
-    return out;
+  }
+
+  protected nativeSymbol(productId: string): string | undefined {
+    return binanceSymbol(productId);
+  }
+
+  protected notListedHint(): string {
+    return `Binance answers -1121 Invalid symbol; check the id against GET ${this.baseUrl}/api/v3/exchangeInfo`;
   }
 
   private tickerUrl(symbols: readonly string[]): string {
@@ -160,72 +149,25 @@ export class BinanceExchange implements ExchangeApi {
    */
   private collect(
     json: unknown,
-    wanted: Map<string, string[]>,
+    wanted: WantedSymbols,
     out: Map<string, L1Outcome>,
     receivedAt: string,
     status: number,
     fromAll = false,
   ): void {
-    const items = Array.isArray(json) ? json : [json];
-    const seen = new Set<string>();
-    for (const item of items) {
-      const parsed = bookTickerSchema.safeParse(item);
-      if (!parsed.success) {
-        if (!Array.isArray(json)) throw badShape(this.id, status, 'a bookTicker without symbol');
-        continue;
-      }
-      const t = parsed.data;
-      const productIds = wanted.get(t.symbol);
-      if (!productIds) continue;
-      seen.add(t.symbol);
-      const bids = tickerSide(t.bidPrice, t.bidQty);
-      const asks = tickerSide(t.askPrice, t.askQty);
-      for (const productId of productIds) {
-        if (bids === undefined || asks === undefined) {
-          out.set(
-            productId,
-            badTicker(this.id, productId, t.symbol, 'prices/quantities are not decimal strings'),
-          );
-          continue;
-        }
-        out.set(
-          productId,
-          tickerSnapshot({
-            exchange: this.id,
-            productId,
-            nativeSymbol: t.symbol,
-            bids,
-            asks,
-            exchangeTimestamp: undefined, // bookTicker has no time
-            receivedAt,
-          }),
-        );
-      }
-    }
-    for (const symbol of wanted.keys()) {
-      if (seen.has(symbol)) continue;
+    const single = !Array.isArray(json);
+    if (single && readTicker(json) === undefined)
+      throw badShape(this.id, status, 'a bookTicker without symbol');
+    const missing = this.serveTickerList(single ? [json] : json, readTicker, wanted, out, receivedAt);
+    for (const symbol of missing) {
       if (fromAll) {
-        this.markUnknown(symbol, wanted, out);
+        this.markNotListed(symbol, wanted, out);
         continue;
       }
       for (const productId of wanted.get(symbol) ?? []) {
         out.set(productId, badTicker(this.id, productId, symbol, 'the answer did not include this symbol'));
       }
     }
-  }
-
-  private markUnknown(symbol: string, wanted: Map<string, string[]>, out: Map<string, L1Outcome>): void {
-    this.unknown.add(symbol);
-    for (const productId of wanted.get(symbol) ?? []) out.set(productId, this.notFound(productId, symbol));
-  }
-
-  private notFound(productId: string, symbol: string): ExchangeError {
-    return notListed(
-      this.id,
-      productId,
-      symbol,
-      `Binance answers -1121 Invalid symbol; check the id against GET ${this.baseUrl}/api/v3/exchangeInfo`,
-    );
   }
 
   private errorOf(res: HttpResponse): ExchangeError {
@@ -259,6 +201,19 @@ export class BinanceExchange implements ExchangeApi {
       message: `binance: request refused (${res.status} ${said})`,
     });
   }
+}
+
+/** One bookTicker as a ticker; undefined for an item that is not one. */
+function readTicker(item: unknown): ReadTicker | undefined {
+  const parsed = bookTickerSchema.safeParse(item);
+  if (!parsed.success) return undefined;
+  const t = parsed.data;
+  return {
+    nativeSymbol: t.symbol,
+    bids: tickerSide(t.bidPrice, t.bidQty),
+    asks: tickerSide(t.askPrice, t.askQty),
+    exchangeTimestamp: undefined, // bookTicker has no time
+  };
 }
 
 function isInvalidSymbol(res: HttpResponse): boolean {

@@ -21,19 +21,17 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import type { ExchangeApi, ExchangeApiOptions, L1Outcome } from './exchange-api.js';
-import { HttpClient, type HttpResponse } from './http-client.js';
+import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
+import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
+import type { HttpResponse } from './http-client.js';
 import {
   badShape,
-  badTicker,
-  notASpotPair,
-  notListed,
   parseJson,
   splitPair,
   statusError,
   tickerSide,
-  tickerSnapshot,
   timestampFromMillis,
+  tryParseJson,
 } from './venue-support.js';
 
 export const BYBIT_BASE_URL = 'https://api.bybit.com';
@@ -64,79 +62,33 @@ export function bybitSymbol(productId: string): string | undefined {
   return pair ? `${pair.base}${pair.quote}` : undefined;
 }
 
-export class BybitExchange implements ExchangeApi {
-  readonly id = 'bybit' as const;
+export class BybitExchange extends BatchTickerAdapter<'bybit'> {
   /** The tickers endpoint answers for every spot symbol at once, however many we want. */
   readonly maxProductsPerRequest = 1000;
-  readonly baseUrl: string;
-  private readonly http: HttpClient;
+  protected readonly examplePair = 'BTC-USDT';
+  protected readonly unreadableSides = 'prices/sizes are not decimal strings';
 
   constructor(options: ExchangeApiOptions) {
-    this.baseUrl = (options.baseUrl ?? BYBIT_BASE_URL).replace(/\/+$/, '');
-    this.http = new HttpClient(this.id, options.timeoutMs);
+    super('bybit', BYBIT_BASE_URL, options);
   }
 
-  requestCost(): number {
-    return 1;
-  }
-
-  async fetchL1(productIds: readonly string[]): Promise<Map<string, L1Outcome>> {
-    const out = new Map<string, L1Outcome>();
-    const wanted = new Map<string, string[]>(); // symbol → product ids
-    for (const productId of productIds) {
-      const symbol = bybitSymbol(productId);
-      if (symbol === undefined) out.set(productId, notASpotPair(this.id, productId, 'BTC-USDT'));
-      else wanted.set(symbol, [...(wanted.get(symbol) ?? []), productId]);
-    }
-    if (wanted.size === 0) return out;
-
+  /** `wanted`: symbol (BTCUSDT) → product ids. */
+  protected async fetchWanted(wanted: WantedSymbols, out: Map<string, L1Outcome>): Promise<void> {
     const res = await this.http.get(`${this.baseUrl}/v5/market/tickers?category=spot`, undefined);
     const receivedAt = nowTimestamp();
     const { list, time } = this.read(res);
     const exchangeTimestamp = timestampFromMillis(time);
-    const seen = new Set<string>();
-    for (const item of list) {
-      const parsed = tickerSchema.safeParse(item);
-      if (!parsed.success) continue;
-      const t = parsed.data;
-      const ids = wanted.get(t.symbol);
-      if (!ids) continue;
-      seen.add(t.symbol);
-      const bids = tickerSide(t.bid1Price, t.bid1Size);
-      const asks = tickerSide(t.ask1Price, t.ask1Size);
-      for (const productId of ids) {
-        if (bids === undefined || asks === undefined) {
-          out.set(productId, badTicker(this.id, productId, t.symbol, 'prices/sizes are not decimal strings'));
-          continue;
-        }
-        out.set(
-          productId,
-          tickerSnapshot({
-            exchange: this.id,
-            productId,
-            nativeSymbol: t.symbol,
-            bids,
-            asks,
-            exchangeTimestamp,
-            receivedAt,
-          }),
-        );
-      }
-    }
-    for (const [symbol, ids] of wanted) {
-      if (seen.has(symbol)) continue;
-      for (const productId of ids)
-        out.set(
-          productId,
-          notListed(
-            this.id,
-            productId,
-            symbol,
-            `check the id against GET ${this.baseUrl}/v5/market/instruments-info?category=spot`,
-          ),
-        );
-    }
-    return out;
+    const read = (item: unknown) => readTicker(item, exchangeTimestamp);
+    for (const symbol of this.serveTickerList(list, read, wanted, out, receivedAt))
+      this.markNotListed(symbol, wanted, out);
+  }
+
+  protected nativeSymbol(productId: string): string | undefined {
+    return bybitSymbol(productId);
+  }
+
+  protected notListedHint(): string {
+    return `check the id against GET ${this.baseUrl}/v5/market/instruments-info?category=spot`;
   }
 
   /** The ticker list and envelope time of a successful answer; throws a typed error otherwise. */
@@ -175,6 +127,19 @@ export class BybitExchange implements ExchangeApi {
       throw new ExchangeError({ ...base, kind: 'server', message: `bybit: server error (${said})` });
     throw new ExchangeError({ ...base, kind: 'client', message: `bybit: request refused (${said})` });
   }
+}
+
+/** One item of `result.list` as a ticker, at the envelope's time; undefined for an item that is not one. */
+function readTicker(item: unknown, exchangeTimestamp: string | undefined): ReadTicker | undefined {
+  const parsed = tickerSchema.safeParse(item);
+  if (!parsed.success) return undefined;
+  const t = parsed.data;
+  return {
+    nativeSymbol: t.symbol,
+    bids: tickerSide(t.bid1Price, t.bid1Size),
+    asks: tickerSide(t.ask1Price, t.ask1Size),
+    exchangeTimestamp,
+  };
 }
 
 /** A 403 is an IP ban ("access too frequent") or a restricted location; the body tells which. */
@@ -220,10 +185,6 @@ function geoBlocked(status: number, said: string): ExchangeError {
 }
 
 function retMsgOf(body: string): string | undefined {
-  try {
-    const json = JSON.parse(body) as { retCode?: unknown; retMsg?: unknown };
-    return typeof json.retMsg === 'string' ? `retCode ${String(json.retCode)} ${json.retMsg}` : undefined;
-  } catch {
-    return undefined;
-  }
+  const json = tryParseJson(body) as { retCode?: unknown; retMsg?: unknown } | null | undefined;
+  return typeof json?.retMsg === 'string' ? `retCode ${String(json.retCode)} ${json.retMsg}` : undefined;
 }

@@ -25,19 +25,17 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import type { ExchangeApi, ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
-import { HttpClient, type HttpResponse } from './http-client.js';
+import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
+import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
+import type { HttpResponse } from './http-client.js';
 import {
   badShape,
   badTicker,
-  notASpotPair,
-  notListed,
   type Pair,
   parseJson,
   splitPair,
   statusError,
   tickerSide,
-  tickerSnapshot,
   UnknownSymbols,
 } from './venue-support.js';
 
@@ -123,69 +121,47 @@ export function matchKrakenKeys(
   return matched;
 }
 
-interface Wanted {
-  pair: Pair;
-  productIds: string[];
-}
-
-export class KrakenExchange implements ExchangeApi {
-  readonly id = 'kraken' as const;
+export class KrakenExchange extends BatchTickerAdapter<'kraken'> {
   /** Kraken caps no pair count; 100 keeps the URL short. */
   readonly maxProductsPerRequest = 100;
-  readonly baseUrl: string;
-  private readonly http: HttpClient;
-  private readonly unknown = new UnknownSymbols();
+  protected readonly examplePair = 'BTC-USD';
+  protected readonly unreadableSides = "'a'/'b' are not [price, whole lot volume, lot volume]";
 
   constructor(options: ExchangeApiOptions) {
-    this.baseUrl = (options.baseUrl ?? KRAKEN_BASE_URL).replace(/\/+$/, '');
-    this.http = new HttpClient(this.id, options.timeoutMs);
+    super('kraken', KRAKEN_BASE_URL, options, new UnknownSymbols());
   }
 
-  requestCost(): number {
-    return 1;
-  }
-
-  async fetchL1(
-    productIds: readonly string[],
-    _signal?: AbortSignal,
-    followUp?: FollowUpGate,
-  ): Promise<Map<string, L1Outcome>> {
-    const out = new Map<string, L1Outcome>();
-    const wanted = new Map<string, Wanted>(); // request name (XBTUSD) → pair and product ids
-    for (const productId of productIds) {
-      const pair = krakenPair(productId);
-      if (!pair) {
-        out.set(productId, notASpotPair(this.id, productId, 'BTC-USD'));
-        continue;
-      }
-      const name = `${pair.base}${pair.quote}`;
-      if (this.unknown.has(name)) out.set(productId, this.notFound(productId, name));
-      else wanted.set(name, { pair, productIds: [...(wanted.get(name)?.productIds ?? []), productId] });
-    }
-    if (wanted.size === 0) return out;
-
+  /** `wanted`: request name (XBTUSD) → product ids. */
+  protected async fetchWanted(
+    wanted: WantedSymbols,
+    out: Map<string, L1Outcome>,
+    followUp: FollowUpGate | undefined,
+  ): Promise<void> {
     const names = [...wanted.keys()];
     const res = await this.http.get(`${this.baseUrl}/0/public/Ticker?pair=${names.join(',')}`, undefined);
     const answer = this.read(res);
     if (answer.kind === 'result') {
       this.collect(answer.result, wanted, out, nowTimestamp(), true);
-      return out;
+      return;
     }
     if (names.length === 1) {
-      for (const name of names) this.markUnknown(name, wanted, out);
-      return out;
+      for (const name of names) this.markNotListed(name, wanted, out);
+      return;
     }
     // One unknown pair fails the whole batch and Kraken does not say which: read the all-pairs
     // Ticker once and pick ours from it.
-    try {
-      await followUp?.(1);
-    } catch {
-      throw answer.error;
-    }
+    await this.waitForFollowUp(followUp, 1, answer.error);
     const all = this.read(await this.http.get(`${this.baseUrl}/0/public/Ticker`, undefined));
     if (all.kind !== 'result') throw all.error;
     this.collect(all.result, wanted, out, nowTimestamp(), false);
-    return out;
+  }
+
+  protected nativeSymbol(productId: string): string | undefined {
+    return krakenPairName(productId);
+  }
+
+  protected notListedHint(): string {
+    return `Kraken answers EQuery:Unknown asset pair; check the id against GET ${this.baseUrl}/0/public/AssetPairs`;
   }
 
   /** The answer's result, or the unknown-pair error; throws any other error. */
@@ -208,68 +184,48 @@ export class KrakenExchange implements ExchangeApi {
 
   private collect(
     result: Record<string, unknown>,
-    wanted: Map<string, Wanted>,
+    wanted: WantedSymbols,
     out: Map<string, L1Outcome>,
     receivedAt: string,
     batch: boolean,
   ): void {
-    const requested = new Map([...wanted].map(([name, w]) => [name, w.pair]));
-    const matched = matchKrakenKeys(requested, Object.keys(result), batch);
-    for (const [name, w] of wanted) {
+    const matched = matchKrakenKeys(requestedPairs(wanted), Object.keys(result), batch);
+    for (const [name, productIds] of wanted) {
       const key = matched.get(name);
       if (key === undefined) {
         if (batch) {
-          for (const productId of w.productIds)
+          for (const productId of productIds)
             out.set(
               productId,
               badTicker(this.id, productId, name, 'the answer has no key that matches this pair'),
             );
         } else {
-          this.markUnknown(name, wanted, out);
+          this.markNotListed(name, wanted, out);
         }
         continue;
       }
-      const ticker = tickerSchema.safeParse(result[key]);
-      const bids = ticker.success ? tickerSide(ticker.data.b?.[0], ticker.data.b?.[2]) : undefined;
-      const asks = ticker.success ? tickerSide(ticker.data.a?.[0], ticker.data.a?.[2]) : undefined;
-      for (const productId of w.productIds) {
-        if (bids === undefined || asks === undefined) {
-          out.set(
-            productId,
-            badTicker(this.id, productId, key, "'a'/'b' are not [price, whole lot volume, lot volume]"),
-          );
-          continue;
-        }
-        out.set(
-          productId,
-          tickerSnapshot({
-            exchange: this.id,
-            productId,
-            nativeSymbol: key,
-            bids,
-            asks,
-            exchangeTimestamp: undefined, // Ticker has no time
-            receivedAt,
-          }),
-        );
-      }
+      const parsed = tickerSchema.safeParse(result[key]);
+      const ticker: ReadTicker = {
+        nativeSymbol: key,
+        bids: parsed.success ? tickerSide(parsed.data.b?.[0], parsed.data.b?.[2]) : undefined,
+        asks: parsed.success ? tickerSide(parsed.data.a?.[0], parsed.data.a?.[2]) : undefined,
+        exchangeTimestamp: undefined, // Ticker has no time
+      };
+      this.serveTicker(productIds, ticker, out, receivedAt);
     }
   }
+}
 
-  private markUnknown(name: string, wanted: Map<string, Wanted>, out: Map<string, L1Outcome>): void {
-    this.unknown.add(name);
-    for (const productId of wanted.get(name)?.productIds ?? [])
-      out.set(productId, this.notFound(productId, name));
+/** Request name → the pair it asks for (of the last product id, where several share a name). */
+function requestedPairs(wanted: WantedSymbols): Map<string, Pair> {
+  const requested = new Map<string, Pair>();
+  for (const [name, productIds] of wanted) {
+    for (const productId of productIds) {
+      const pair = krakenPair(productId);
+      if (pair) requested.set(name, pair);
+    }
   }
-
-  private notFound(productId: string, name: string): ExchangeError {
-    return notListed(
-      this.id,
-      productId,
-      name,
-      `Kraken answers EQuery:Unknown asset pair; check the id against GET ${this.baseUrl}/0/public/AssetPairs`,
-    );
-  }
+  return requested;
 }
 
 /** Kraken's `error` strings → one typed error (the first that decides the kind). */

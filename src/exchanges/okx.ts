@@ -17,18 +17,15 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import type { ExchangeApi, ExchangeApiOptions, L1Outcome } from './exchange-api.js';
-import { HttpClient, type HttpResponse } from './http-client.js';
+import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
+import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
+import type { HttpResponse } from './http-client.js';
 import {
   badShape,
-  badTicker,
-  notASpotPair,
-  notListed,
   parseJson,
   splitPair,
   statusError,
   tickerSide,
-  tickerSnapshot,
   timestampFromMillis,
   tryParseJson,
 } from './venue-support.js';
@@ -58,78 +55,32 @@ export function okxInstId(productId: string): string | undefined {
   return pair ? `${pair.base}-${pair.quote}` : undefined;
 }
 
-export class OkxExchange implements ExchangeApi {
-  readonly id = 'okx' as const;
+export class OkxExchange extends BatchTickerAdapter<'okx'> {
   /** The tickers endpoint answers for every spot instrument at once, however many we want. */
   readonly maxProductsPerRequest = 1000;
-  readonly baseUrl: string;
-  private readonly http: HttpClient;
+  protected readonly examplePair = 'BTC-USDT';
+  protected readonly unreadableSides = 'prices/sizes are not decimal strings';
 
   constructor(options: ExchangeApiOptions) {
-    this.baseUrl = (options.baseUrl ?? OKX_BASE_URL).replace(/\/+$/, '');
-    this.http = new HttpClient(this.id, options.timeoutMs);
+    super('okx', OKX_BASE_URL, options);
   }
 
-  requestCost(): number {
-    return 1;
-  }
-
-  async fetchL1(productIds: readonly string[]): Promise<Map<string, L1Outcome>> {
-    const out = new Map<string, L1Outcome>();
-    const wanted = new Map<string, string[]>(); // instId → product ids
-    for (const productId of productIds) {
-      const instId = okxInstId(productId);
-      if (instId === undefined) out.set(productId, notASpotPair(this.id, productId, 'BTC-USDT'));
-      else wanted.set(instId, [...(wanted.get(instId) ?? []), productId]);
-    }
-    if (wanted.size === 0) return out;
-
+  /** `wanted`: instId → product ids. */
+  protected async fetchWanted(wanted: WantedSymbols, out: Map<string, L1Outcome>): Promise<void> {
     const res = await this.http.get(`${this.baseUrl}/api/v5/market/tickers?instType=SPOT`, undefined);
     const receivedAt = nowTimestamp();
     const data = this.read(res, wanted, out);
-    if (data === undefined) return out;
-    const seen = new Set<string>();
-    for (const item of data) {
-      const parsed = tickerSchema.safeParse(item);
-      if (!parsed.success) continue;
-      const t = parsed.data;
-      const ids = wanted.get(t.instId);
-      if (!ids) continue;
-      seen.add(t.instId);
-      const bids = tickerSide(t.bidPx, t.bidSz);
-      const asks = tickerSide(t.askPx, t.askSz);
-      for (const productId of ids) {
-        if (bids === undefined || asks === undefined) {
-          out.set(productId, badTicker(this.id, productId, t.instId, 'prices/sizes are not decimal strings'));
-          continue;
-        }
-        out.set(
-          productId,
-          tickerSnapshot({
-            exchange: this.id,
-            productId,
-            nativeSymbol: t.instId,
-            bids,
-            asks,
-            exchangeTimestamp: timestampFromMillis(t.ts),
-            receivedAt,
-          }),
-        );
-      }
-    }
-    for (const [instId, ids] of wanted) {
-      if (seen.has(instId)) continue;
-      for (const productId of ids) out.set(productId, this.notFound(productId, instId));
-    }
-    return out;
+    if (data === undefined) return;
+    for (const instId of this.serveTickerList(data, readTicker, wanted, out, receivedAt))
+      this.markNotListed(instId, wanted, out);
+  }
+
+  protected nativeSymbol(productId: string): string | undefined {
+    return okxInstId(productId);
   }
 
   /** The `data` array of a successful answer; per-product outcomes for 51001; throws otherwise. */
-  private read(
-    res: HttpResponse,
-    wanted: Map<string, string[]>,
-    out: Map<string, L1Outcome>,
-  ): unknown[] | undefined {
+  private read(res: HttpResponse, wanted: WantedSymbols, out: Map<string, L1Outcome>): unknown[] | undefined {
     const envelope = envelopeSchema.safeParse(
       res.status === 200 ? parseJson(this.id, res) : tryParseJson(res.body),
     );
@@ -143,8 +94,7 @@ export class OkxExchange implements ExchangeApi {
     }
     const base = { exchange: this.id, status: res.status };
     if (code === '51001') {
-      for (const [instId, ids] of wanted)
-        for (const productId of ids) out.set(productId, this.notFound(productId, instId));
+      for (const instId of wanted.keys()) this.markNotListed(instId, wanted, out);
       return undefined;
     }
     if (res.status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
@@ -162,12 +112,20 @@ export class OkxExchange implements ExchangeApi {
     throw new ExchangeError({ ...base, kind: 'client', message: `okx: request refused (${said})` });
   }
 
-  private notFound(productId: string, instId: string): ExchangeError {
-    return notListed(
-      this.id,
-      productId,
-      instId,
-      `check the id against GET ${this.baseUrl}/api/v5/public/instruments?instType=SPOT`,
-    );
+  protected notListedHint(): string {
+    return `check the id against GET ${this.baseUrl}/api/v5/public/instruments?instType=SPOT`;
   }
+}
+
+/** One item of `data` as a ticker; undefined for an item that is not one. */
+function readTicker(item: unknown): ReadTicker | undefined {
+  const parsed = tickerSchema.safeParse(item);
+  if (!parsed.success) return undefined;
+  const t = parsed.data;
+  return {
+    nativeSymbol: t.instId,
+    bids: tickerSide(t.bidPx, t.bidSz),
+    asks: tickerSide(t.askPx, t.askSz),
+    exchangeTimestamp: timestampFromMillis(t.ts),
+  };
 }

@@ -15,6 +15,11 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface OutputWriter {
   write(s: StoredSnapshot): Promise<void>;
+  /**
+   * Puts out whatever is held back now (the table holds its first rows to size its columns);
+   * `--follow` calls it after each poll so new rows show at once.
+   */
+  flush(): Promise<void>;
   end(): Promise<void>;
   readonly count: number;
 }
@@ -73,6 +78,7 @@ export function createOutputWriter(format: OutputFormat, out: Writable): OutputW
           await send(out, `${count === 0 ? '[\n' : ',\n'}  ${JSON.stringify(jsonObject(s))}`);
           count += 1;
         },
+        async flush() {},
         async end() {
           await send(out, count === 0 ? '[]\n' : '\n]\n');
         },
@@ -86,6 +92,7 @@ export function createOutputWriter(format: OutputFormat, out: Writable): OutputW
           await send(out, `${JSON.stringify(jsonObject(s))}\n`);
           count += 1;
         },
+        async flush() {},
         async end() {},
       };
     case 'csv':
@@ -99,6 +106,7 @@ export function createOutputWriter(format: OutputFormat, out: Writable): OutputW
           await send(out, `${QUOTE_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`);
           count += 1;
         },
+        async flush() {},
         async end() {
           if (count === 0) await send(out, `${QUOTE_COLUMNS.join(',')}\n`);
         },
@@ -136,6 +144,9 @@ export function createOutputWriter(format: OutputFormat, out: Writable): OutputW
           if (widths) return send(out, `${line(cellsOf(row))}\n`);
           sample.push(row);
           if (sample.length >= TABLE_SAMPLE) await flush();
+        },
+        async flush() {
+          if (!widths && count > 0) await flush();
         },
         async end() {
           if (!widths && count > 0) await flush();

@@ -1,7 +1,8 @@
 /**
  * The flat view of a snapshot that every output format prints: best bid/ask with sizes, and mid,
  * spread and spread in basis points computed with exact decimal arithmetic (the stored data stays
- * verbatim; only the derived columns are computed).
+ * verbatim; only the derived columns are computed). Basis points have 4 decimals: a one-cent spread
+ * on BTC-USD is about 0.0011 bp.
  */
 import { midPrice, spread, spreadBps } from '../decimal.js';
 import type { StoredSnapshot } from '../store/redis-store.js';
@@ -52,7 +53,7 @@ export function toQuoteRow(s: StoredSnapshot): QuoteRow {
     ask_size: ask?.[1] ?? '',
     mid: both ? midPrice(bid[0], ask[0]) : '',
     spread: both ? spread(bid[0], ask[0]) : '',
-    spread_bps: both ? (spreadBps(bid[0], ask[0], 2) ?? '') : '',
+    spread_bps: both ? (spreadBps(bid[0], ask[0], 4) ?? '') : '',
     sequence: s.sequence,
     received_at: s.received_at,
     key: s.key,

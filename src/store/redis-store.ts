@@ -18,13 +18,17 @@ import {
 import { isNoScript, LuaScript } from './lua-script.js';
 
 const writeScript = new LuaScript('./write-snapshots.lua');
+const pruneScript = new LuaScript('./prune-before.lua');
 
 export interface StoreOptions {
   /** Keep only this much history per product (µs, measured back from its newest snapshot); 0 keeps all. Default 0. */
   retentionMicros?: number;
   /** Most old entries one write prunes per product, so retention never blocks Redis for long. Default 100. */
   pruneBatch?: number;
-  /** Snapshots per Lua call. Default 200. */
+  /**
+   * Snapshots per Lua call. Default 100: each call is sent as soon as it is built, so Redis runs
+   * one while the next is encoded (bench/README.md has the figures).
+   */
   writeBatchSize?: number;
   /** Snapshots per HGETALL pipeline when reading ranges. Default 500. */
   readBatchSize?: number;
@@ -56,6 +60,20 @@ export interface RangeQuery {
   limit?: number | undefined;
 }
 
+/** One product as `l1-query --list` shows it. */
+export interface ProductSummary extends ProductRef {
+  /** Snapshots in its time index; 0 when everything was pruned. */
+  count: number;
+  /** Index time (epoch µs) of its oldest and newest snapshot; undefined when count is 0. */
+  firstMicros?: number;
+  lastMicros?: number;
+  /** Its newest snapshot; undefined when count is 0 (or the hash vanished mid-read). */
+  latest?: StoredSnapshot;
+}
+
+/** Products per pipeline in `summaries`: bounds one reply's size on a huge product set. */
+const SUMMARY_CHUNK = 1000;
+
 /** Two snapshots a microsecond apart on the same product are rare; a thousand never happens. */
 const MAX_KEY_NUDGES = 1000;
 
@@ -71,7 +89,7 @@ export class RedisStore {
   ) {
     this.retentionMicros = options.retentionMicros ?? 0;
     this.pruneBatch = options.pruneBatch ?? 100;
-    this.writeBatchSize = options.writeBatchSize ?? 200;
+    this.writeBatchSize = options.writeBatchSize ?? 100;
     this.readBatchSize = options.readBatchSize ?? 500;
   }
 
@@ -83,22 +101,21 @@ export class RedisStore {
    */
   async write(snapshots: readonly L1Snapshot[]): Promise<WriteResult> {
     const result: WriteResult = { written: 0, duplicates: 0, pruned: 0, keys: new Array(snapshots.length) };
-    let pending = snapshots.map((snapshot, i) => ({
-      i,
-      snapshot,
-      micros: toEpochMicros(snapshot.timestamp),
-    }));
+    const parts = new WriteKeyParts();
+    let pending = snapshots.map(
+      (snapshot, i): PendingWrite => ({ i, snapshot, micros: toEpochMicros(snapshot.timestamp), key: '' }),
+    );
     for (let nudge = 0; pending.length > 0; nudge++) {
       if (nudge > MAX_KEY_NUDGES)
         throw new Error(`could not find a free key for ${pending.length} snapshot(s)`);
-      const statuses = await this.runWrite(pending, result);
+      const statuses = await this.runWrite(pending, result, parts);
       pending = pending.filter((p, j) => {
         const status = statuses[j];
         if (status === -1) {
           p.micros += 1;
           return true;
         }
-        result.keys[p.i] = this.keyOf(p.snapshot, p.micros);
+        result.keys[p.i] = p.key;
         if (status === 1) result.written += 1;
         else result.duplicates += 1;
         return false;
@@ -107,40 +124,42 @@ export class RedisStore {
     return result;
   }
 
-  private keyOf(s: L1Snapshot, micros: number): string {
-    return snapshotKey(s.exchange, s.product_id, fromEpochMicros(micros));
-  }
-
+  /**
+   * One Lua call per `writeBatchSize` snapshots (argument layout in write-snapshots.lua). Each call
+   * goes out as soon as it is built, not in one pipeline at the end: Redis runs call k while call
+   * k+1 is encoded, and the calls still run in order on the one connection. Sets each item's key.
+   */
   private async runWrite(
-    items: readonly { snapshot: L1Snapshot; micros: number }[],
+    items: PendingWrite[],
     result: WriteResult,
+    parts: WriteKeyParts,
   ): Promise<number[]> {
-    const calls: { keys: string[]; args: (string | number)[] }[] = [];
+    const calls: Promise<unknown>[] = [];
     for (let start = 0; start < items.length; start += this.writeBatchSize) {
+      const end = Math.min(items.length, start + this.writeBatchSize);
       const keys: string[] = [PRODUCTS_KEY];
-      const args: (string | number)[] = [this.retentionMicros, this.pruneBatch];
-      for (const { snapshot: s, micros } of items.slice(start, start + this.writeBatchSize)) {
-        const exchange = s.exchange;
-        keys.push(this.keyOf(s, micros), indexKey(exchange, s.product_id));
-        const fields = hashFields(s);
-        args.push(micros, productMember(exchange, s.product_id), fields.length / 2, ...fields);
+      const args: (string | number)[] = [
+        this.retentionMicros,
+        this.pruneBatch,
+        FIELD_NAMES.length,
+        ...FIELD_NAMES,
+      ];
+      for (let j = start; j < end; j++) {
+        const p = items[j] as PendingWrite;
+        const s = p.snapshot;
+        const product = parts.product(s);
+        p.key = parts.snapshotKey(s, p.micros);
+        keys.push(p.key, product.index);
+        args.push(p.micros, product.member);
+        pushFieldValues(args, s);
       }
-      calls.push({ keys, args });
+      calls.push(writeScript.run(this.redis, keys, args));
     }
-    const pipeline = this.redis.pipeline();
-    for (const c of calls) writeScript.queue(pipeline, c.keys, c.args);
-    const replies = (await pipeline.exec()) ?? [];
     const statuses: number[] = [];
-    for (const [j, c] of calls.entries()) {
-      const [err, reply] = replies[j] ?? [new Error('no reply from Redis'), null];
-      let value: unknown = reply;
-      if (err) {
-        if (!isNoScript(err)) throw err;
-        value = await writeScript.run(this.redis, c.keys, c.args);
-      }
-      const codes = value as number[];
+    for (const reply of await Promise.all(calls)) {
+      const codes = reply as number[];
       result.pruned += codes[codes.length - 1] ?? 0;
-      statuses.push(...codes.slice(0, -1));
+      for (let k = 0; k < codes.length - 1; k++) statuses.push(codes[k] as number);
     }
     return statuses;
   }
@@ -161,44 +180,56 @@ export class RedisStore {
   /**
    * Streams a product's snapshots in a time range, both bounds inclusive, in batches: ZRANGE
    * BYSCORE … LIMIT for a page of keys, one pipeline of HGETALL for their hashes. Memory stays
-   * constant however long the range.
+   * constant however long the range (at most two pages: one being consumed, the next in flight).
+   *
+   * Pages are cut by score, not by offset (an offset walk is O(N) per page and shifts under
+   * retention): the next page starts AT the last score seen and skips the members already sent at
+   * that score, so equal scores across a page boundary are neither lost nor repeated. The next
+   * page's ZRANGE, and then its HGETALLs, are sent while this page is consumed, so the round trips
+   * overlap with the caller's work. A hash that disappeared between the index read and HGETALL
+   * (pruned meanwhile) is skipped, and the limit is still filled from later entries.
    */
   async *range(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredSnapshot> {
     const index = indexKey(ref.exchange, ref.productId);
     const desc = query.order === 'desc';
-    const lo = query.fromMicros === undefined ? '-inf' : String(query.fromMicros);
-    const hi = query.toMicros === undefined ? '+inf' : String(query.toMicros);
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
-    // Page by score, not by offset: an offset walk is O(N) per page and shifts under retention.
-    let cursorLo = lo;
-    let cursorHi = hi;
-    let skipKeys = new Set<string>();
-    while (remaining > 0) {
-      const size = Math.min(this.readBatchSize, remaining) + skipKeys.size;
-      const page = desc
-        ? await this.redis.zrange(index, cursorHi, cursorLo, 'BYSCORE', 'REV', 'LIMIT', 0, size, 'WITHSCORES')
-        : await this.redis.zrange(index, cursorLo, cursorHi, 'BYSCORE', 'LIMIT', 0, size, 'WITHSCORES');
-      const keys: string[] = [];
-      let lastScore = '';
-      const atLastScore = new Set<string>();
-      for (let k = 0; k + 1 < page.length; k += 2) {
-        const member = page[k] as string;
-        const score = page[k + 1] as string;
-        if (score !== lastScore) atLastScore.clear();
-        lastScore = score;
-        atLastScore.add(member);
-        if (skipKeys.has(member)) continue;
-        keys.push(member);
+    if (remaining <= 0) return;
+    const fetchPage = (bound: string, skip: ReadonlySet<string>, want: number): Promise<RangePage> => {
+      const size = Math.min(this.readBatchSize, want) + skip.size;
+      const lo = query.fromMicros === undefined ? '-inf' : String(query.fromMicros);
+      const hi = query.toMicros === undefined ? '+inf' : String(query.toMicros);
+      const reply = desc
+        ? this.redis.zrange(index, bound || hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, size, 'WITHSCORES')
+        : this.redis.zrange(index, bound || lo, hi, 'BYSCORE', 'LIMIT', 0, size, 'WITHSCORES');
+      return reply.then((flat) => splitPage(flat, skip, size));
+    };
+    // A page's HGETALLs go out as soon as its keys arrive, so Redis works on page k+1 while the
+    // caller consumes page k. `want` is optimistic (every hash still there); see below.
+    const fetch = (bound: string, skip: ReadonlySet<string>, want: number): Promise<FetchedPage> =>
+      fetchPage(bound, skip, want).then((page) => {
+        const keys = page.keys.length > want ? page.keys.slice(0, want) : page.keys;
+        const hashes = this.readHashes(keys);
+        hashes.catch(() => {}); // awaited below; this only stops an early exit leaving it unhandled
+        return { page, keys, hashes };
+      });
+    let next: Promise<FetchedPage> | undefined = fetch('', new Set(), remaining);
+    try {
+      while (next) {
+        const { page, keys, hashes } = await next;
+        next = undefined;
+        const more = page.full && page.keys.length > 0;
+        if (more && remaining - keys.length > 0)
+          next = fetch(page.lastScore, page.atLastScore, remaining - keys.length);
+        const snapshots = await hashes;
+        for (const s of snapshots) yield s;
+        remaining -= snapshots.length;
+        if (remaining <= 0) return;
+        // Some hashes had vanished (pruned meanwhile): the limit is not met yet, read on.
+        if (!next && more) next = fetch(page.lastScore, page.atLastScore, remaining);
       }
-      const take = keys.slice(0, Math.min(keys.length, remaining));
-      const hashes = await this.readHashes(take);
-      for (const s of hashes) yield s;
-      remaining -= take.length;
-      if (page.length / 2 < size || take.length === 0) return;
-      // Next page starts at the last score seen, skipping the members at that score already sent.
-      if (desc) cursorHi = lastScore;
-      else cursorLo = lastScore;
-      skipKeys = atLastScore;
+    } finally {
+      // The caller stopped early: a page still in flight must not become an unhandled rejection.
+      next?.catch(() => {});
     }
   }
 
@@ -234,33 +265,155 @@ export class RedisStore {
       .filter((r): r is ProductRef => r !== undefined)
       .sort((a, b) => a.exchange.localeCompare(b.exchange) || a.productId.localeCompare(b.productId));
   }
+
+  /**
+   * What `l1-query --list` shows for each product: snapshot count, first and last time, latest
+   * snapshot. Round trips do not grow with the number of products: one pipeline of ZCARD + first
+   * and last index entry per product, then one pipeline of HGETALL for the latest hashes. A product
+   * whose index is empty (all pruned) comes back with count 0 and nothing else.
+   */
+  async summaries(refs?: readonly ProductRef[]): Promise<ProductSummary[]> {
+    const products = refs ?? (await this.products());
+    const out: ProductSummary[] = [];
+    for (let start = 0; start < products.length; start += SUMMARY_CHUNK) {
+      const chunk = products.slice(start, start + SUMMARY_CHUNK);
+      const pipeline = this.redis.pipeline();
+      for (const ref of chunk) {
+        const index = indexKey(ref.exchange, ref.productId);
+        pipeline.zcard(index);
+        pipeline.zrange(index, 0, 0, 'WITHSCORES');
+        pipeline.zrange(index, -1, -1, 'WITHSCORES');
+      }
+      const replies = await execAll(pipeline);
+      const latestKeys = new Map<ProductSummary, string>();
+      for (const [j, ref] of chunk.entries()) {
+        const count = replies[3 * j] as number;
+        const first = replies[3 * j + 1] as string[];
+        const last = replies[3 * j + 2] as string[];
+        const summary: ProductSummary = { ...ref, count };
+        if (count > 0 && first[1] !== undefined && last[0] !== undefined && last[1] !== undefined) {
+          summary.firstMicros = Number(first[1]);
+          summary.lastMicros = Number(last[1]);
+          latestKeys.set(summary, last[0]);
+        }
+        out.push(summary);
+      }
+      const hashes = await this.readHashes([...latestKeys.values()]);
+      const byKey = new Map(hashes.map((s) => [s.key, s]));
+      for (const [summary, key] of latestKeys) {
+        const latest = byKey.get(key);
+        if (latest) summary.latest = latest;
+      }
+    }
+    return out;
+  }
+
+  /** How many snapshots of each product are strictly older than `beforeMicros` (one pipeline). */
+  async countBefore(refs: readonly ProductRef[], beforeMicros: number): Promise<number[]> {
+    if (refs.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const ref of refs)
+      pipeline.zcount(indexKey(ref.exchange, ref.productId), '-inf', `(${beforeMicros}`);
+    return (await execAll(pipeline)) as number[];
+  }
+
+  /**
+   * Removes every snapshot strictly older than `beforeMicros` from the given products: hash and
+   * index entry together (prune-before.lua), at most `batch` per product per script call so Redis
+   * is never blocked for long, the calls for all products pipelined in rounds. Products stay in the
+   * product set (`summaries` reports an emptied one with count 0). Returns the number removed per
+   * product, in the order given.
+   */
+  async pruneBefore(refs: readonly ProductRef[], beforeMicros: number, batch = 500): Promise<number[]> {
+    const removed = refs.map(() => 0);
+    const cutoff = String(Math.floor(beforeMicros));
+    let pending = refs.map((ref, i) => ({ i, index: indexKey(ref.exchange, ref.productId) }));
+    while (pending.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const p of pending) pruneScript.queue(pipeline, [p.index], [cutoff, batch]);
+      const replies = (await pipeline.exec()) ?? [];
+      const again: typeof pending = [];
+      for (const [j, p] of pending.entries()) {
+        const [err, reply] = replies[j] ?? [new Error('no reply from Redis'), null];
+        let n = reply as number;
+        if (err) {
+          if (!isNoScript(err)) throw err;
+          n = (await pruneScript.run(this.redis, [p.index], [cutoff, batch])) as number;
+        }
+        removed[p.i] = (removed[p.i] ?? 0) + n;
+        if (n >= batch) again.push(p);
+      }
+      pending = again;
+    }
+    return removed;
+  }
 }
 
-/** Field order matters: the write script compares the first three on a key clash. */
-function hashFields(s: L1Snapshot): string[] {
-  const fields = [
-    'sequence',
+/** A snapshot on its way into Redis: `micros` moves on a key clash, `key` follows it. */
+interface PendingWrite {
+  i: number;
+  snapshot: L1Snapshot;
+  micros: number;
+  key: string;
+}
+
+/**
+ * The fields every snapshot hash has, sent once per Lua call. Order matters: the write script
+ * compares the first three on a key clash, and pushFieldValues() follows it.
+ */
+const FIELD_NAMES = ['sequence', 'bids', 'asks', 'timestamp', 'received_at', 'exchange', 'product_id'];
+
+/** A snapshot's values in FIELD_NAMES order, then its optional fields as a count and name/value pairs. */
+function pushFieldValues(args: (string | number)[], s: L1Snapshot): void {
+  args.push(
     s.sequence,
-    'bids',
     JSON.stringify(s.bids),
-    'asks',
     JSON.stringify(s.asks),
-    'timestamp',
     s.timestamp,
-    'received_at',
     s.received_at,
-    'exchange',
     s.exchange,
-    'product_id',
     s.product_id,
-  ];
-  // Stored only when they say something the key does not: nothing is stored twice.
-  if (s.native_symbol !== undefined && s.native_symbol !== s.product_id)
-    fields.push('native_symbol', s.native_symbol);
-  if (s.timestamp_source !== undefined && s.timestamp_source !== 'exchange') {
-    fields.push('timestamp_source', s.timestamp_source);
+  );
+  // Optional fields are stored only when they say something the key does not: nothing twice.
+  const native =
+    s.native_symbol !== undefined && s.native_symbol !== s.product_id ? s.native_symbol : undefined;
+  const source =
+    s.timestamp_source !== undefined && s.timestamp_source !== 'exchange' ? s.timestamp_source : undefined;
+  args.push((native === undefined ? 0 : 1) + (source === undefined ? 0 : 1));
+  if (native !== undefined) args.push('native_symbol', native);
+  if (source !== undefined) args.push('timestamp_source', source);
+}
+
+/**
+ * Key parts one write() reuses: each product's index key and set member, built (and validated)
+ * once per product instead of once per snapshot, and the text of the last whole second seen, since
+ * the snapshots of one poll share it; keys.ts still builds and checks every key.
+ */
+class WriteKeyParts {
+  private readonly products = new Map<string, { index: string; member: string }>();
+  private second = Number.NaN;
+  private secondText = '';
+
+  product(s: L1Snapshot): { index: string; member: string } {
+    const id = `${s.exchange}:${s.product_id}`;
+    let parts = this.products.get(id);
+    if (parts === undefined) {
+      parts = { index: indexKey(s.exchange, s.product_id), member: productMember(s.exchange, s.product_id) };
+      this.products.set(id, parts);
+    }
+    return parts;
   }
-  return fields;
+
+  snapshotKey(s: L1Snapshot, micros: number): string {
+    // fromEpochMicros(micros), with the Date work done once per second.
+    const whole = Math.floor(micros / 1_000_000);
+    if (whole !== this.second) {
+      this.second = whole;
+      this.secondText = fromEpochMicros(whole * 1_000_000).slice(0, 19);
+    }
+    const timestamp = `${this.secondText}.${String(micros - whole * 1_000_000).padStart(6, '0')}Z`;
+    return snapshotKey(s.exchange, s.product_id, timestamp);
+  }
 }
 
 /** A hash read back; undefined when it is gone (pruned between the index read and HGETALL). */
@@ -281,4 +434,47 @@ function fromHash(key: string, h: Record<string, string>): StoredSnapshot | unde
   if (h.native_symbol !== undefined) s.native_symbol = h.native_symbol;
   if (h.timestamp_source === 'received') s.timestamp_source = 'received';
   return s;
+}
+
+/** A page of keys with its HGETALL pipeline already sent. */
+interface FetchedPage {
+  page: RangePage;
+  /** The keys whose hashes were asked for (the page, cut to the limit). */
+  keys: string[];
+  hashes: Promise<StoredSnapshot[]>;
+}
+
+/** One ZRANGE page, with what the next page needs to start where this one ended. */
+interface RangePage {
+  /** Members of this page not sent before, in index order. */
+  keys: string[];
+  /** The page came back as large as asked: there may be more. */
+  full: boolean;
+  lastScore: string;
+  /** Every member at lastScore in this page (sent now or before): the next page skips them. */
+  atLastScore: Set<string>;
+}
+
+function splitPage(flat: string[], skip: ReadonlySet<string>, size: number): RangePage {
+  const keys: string[] = [];
+  let lastScore = '';
+  const atLastScore = new Set<string>();
+  for (let k = 0; k + 1 < flat.length; k += 2) {
+    const member = flat[k] as string;
+    const score = flat[k + 1] as string;
+    if (score !== lastScore) atLastScore.clear();
+    lastScore = score;
+    atLastScore.add(member);
+    if (!skip.has(member)) keys.push(member);
+  }
+  return { keys, full: flat.length / 2 >= size, lastScore, atLastScore };
+}
+
+/** Runs a pipeline and returns its replies, throwing the first error. */
+async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, reply]) => {
+    if (err) throw err;
+    return reply;
+  });
 }

@@ -1,9 +1,9 @@
 // The Binance adapter over real HTTP against a loopback fake speaking bookTicker's wire format.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BinanceExchange } from '../../src/exchanges/binance.js';
 import { fetchWithRetry } from '../../src/exchanges/fetch-runner.js';
 import { RateLimiter } from '../../src/exchanges/rate-limiter.js';
-import { FakeBinance } from '../support/fake-venues.js';
+import { FakeBinance, useFakeVenue } from '../support/fake-venues.js';
 import { errorOf, FIXED_TIMESTAMP, rejection, snapshotOf } from '../support/fake-venues-outcomes.js';
 
 const fake = new FakeBinance()
@@ -13,15 +13,9 @@ const fake = new FakeBinance()
   .set('NOASKBTC', { bid: ['1.00000000', '1.00000000'], ask: null });
 let api: BinanceExchange;
 
-beforeAll(async () => {
-  await fake.start();
-});
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.clearFaults();
+useFakeVenue(fake, (options) => {
   fake.otherWeight = 0;
-  api = new BinanceExchange({ baseUrl: fake.url, timeoutMs: 2000 });
+  api = new BinanceExchange(options);
 });
 
 describe('binance bookTicker', () => {

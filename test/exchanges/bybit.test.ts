@@ -1,7 +1,7 @@
 // The Bybit adapter over real HTTP against a loopback fake speaking market/tickers' wire format.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BYBIT_IP_BAN_MS, BybitExchange } from '../../src/exchanges/bybit.js';
-import { FakeBybit } from '../support/fake-venues.js';
+import { FakeBybit, useFakeVenue } from '../support/fake-venues.js';
 import { errorOf, rejection, snapshotOf } from '../support/fake-venues-outcomes.js';
 
 const fake = new FakeBybit()
@@ -10,15 +10,9 @@ const fake = new FakeBybit()
   .set('THINUSDT', { bid: null, ask: ['5', '1'] });
 let api: BybitExchange;
 
-beforeAll(async () => {
-  await fake.start();
-});
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.clearFaults();
+useFakeVenue(fake, (options) => {
   fake.time = 1673859087947;
-  api = new BybitExchange({ baseUrl: fake.url, timeoutMs: 2000 });
+  api = new BybitExchange(options);
 });
 
 describe('bybit market/tickers', () => {

@@ -1,7 +1,7 @@
 // The Kraken adapter over real HTTP against a loopback fake speaking Ticker's wire format.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KrakenExchange, krakenError } from '../../src/exchanges/kraken.js';
-import { FakeKraken } from '../support/fake-venues.js';
+import { FakeKraken, useFakeVenue } from '../support/fake-venues.js';
 import { errorOf, FIXED_TIMESTAMP, rejection, snapshotOf } from '../support/fake-venues-outcomes.js';
 
 const fake = new FakeKraken()
@@ -9,15 +9,9 @@ const fake = new FakeKraken()
   .add('NOBIDUSD', 'NOBIDUSD', 'NOBID/USD', null, ['1.5', '10']);
 let api: KrakenExchange;
 
-beforeAll(async () => {
-  await fake.start();
-});
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.clearFaults();
+useFakeVenue(fake, (options) => {
   fake.answerWithWsname = false;
-  api = new KrakenExchange({ baseUrl: fake.url, timeoutMs: 2000 });
+  api = new KrakenExchange(options);
 });
 
 describe('kraken Ticker', () => {

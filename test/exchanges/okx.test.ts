@@ -1,7 +1,7 @@
 // The OKX adapter over real HTTP against a loopback fake speaking market/tickers' wire format.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OkxExchange } from '../../src/exchanges/okx.js';
-import { FakeOkx } from '../support/fake-venues.js';
+import { FakeOkx, useFakeVenue } from '../support/fake-venues.js';
 import { errorOf, rejection, snapshotOf } from '../support/fake-venues-outcomes.js';
 
 const fake = new FakeOkx()
@@ -11,14 +11,8 @@ const fake = new FakeOkx()
   .set('NOTS-USDT', { bid: ['2', '1'], ask: ['3', '1'] }, '');
 let api: OkxExchange;
 
-beforeAll(async () => {
-  await fake.start();
-});
-afterAll(() => fake.stop());
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.clearFaults();
-  api = new OkxExchange({ baseUrl: fake.url, timeoutMs: 2000 });
+useFakeVenue(fake, (options) => {
+  api = new OkxExchange(options);
 });
 
 describe('okx market/tickers', () => {

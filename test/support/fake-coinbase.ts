@@ -4,8 +4,8 @@
  * public limit (token bucket, 10 req/s, burst 15) and answers 429 past it, and it records every
  * request and every sequence it served, so tests compare what was served with what was stored.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 export type Fault =
   | { kind: '404' }
@@ -38,7 +38,7 @@ export interface FakeCoinbaseOptions {
   burst?: number;
 }
 
-export class FakeCoinbase {
+export class FakeCoinbase extends LoopbackServer {
   readonly books = new Map<string, ProductBook>();
   readonly faults = new Map<string, Fault>();
   /** Every request: arrival time (ms, monotonic) and product. */
@@ -46,17 +46,15 @@ export class FakeCoinbase {
   readonly served: ServedSnapshot[] = [];
   /** 429s answered because the client went over the limit (not injected ones). */
   limitViolations = 0;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
   private readonly faultCounts = new Map<string, number>();
   private tokens: number;
   private last = performance.now();
   private readonly enforceLimit: boolean;
   private readonly ratePerSec: number;
   private readonly burst: number;
-  url = '';
 
   constructor(options: FakeCoinbaseOptions = {}) {
+    super();
     this.enforceLimit = options.enforceLimit ?? true;
     this.ratePerSec = options.ratePerSec ?? 10;
     this.burst = options.burst ?? 15;
@@ -81,23 +79,6 @@ export class FakeCoinbase {
     else this.faults.delete(productId);
     this.faultCounts.delete(productId);
     return this;
-  }
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
   /** The most requests that arrived within any window of `windowMs`. */
@@ -133,7 +114,7 @@ export class FakeCoinbase {
     return fault;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const match = /^\/products\/([^/]+)\/book$/.exec(url.pathname);
     const productId = match ? decodeURIComponent(match[1] ?? '') : '';

@@ -8,8 +8,9 @@
  * Faults are injected for the next N requests (`inject(answer, times)`), in the venue's format via
  * each fake's helpers (`binance.rateLimited('2')`, `kraken.rateLimited()`, `bybit.usIp()` …).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { LoopbackServer } from './loopback-server.js';
 
 /** One side of a quote: [price, size] as decimal strings, or null for an empty side. */
 export type Side = [string, string] | null;
@@ -35,11 +36,8 @@ export interface RawAnswer {
 
 export type Fault = RawAnswer | { reset: true } | { delayMs: number };
 
-abstract class FakeVenue {
+export abstract class FakeVenue extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
-  url = '';
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
   private readonly faults: { fault: Fault; left: number }[] = [];
 
   /** The next `times` requests get `fault` instead of the normal answer (in injection order). */
@@ -58,23 +56,6 @@ abstract class FakeVenue {
     return path === undefined ? this.requests.length : this.requests.filter((r) => r.path === path).length;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
   /** The venue's normal answer to a request. */
   protected abstract answer(url: URL): RawAnswer;
 
@@ -86,7 +67,7 @@ abstract class FakeVenue {
     return head.fault;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const record = (status: number) =>
       this.requests.push({
@@ -112,6 +93,26 @@ abstract class FakeVenue {
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body);
   }
+}
+
+/**
+ * One adapter test file's fake: started once for the file, stopped after it; before each test its
+ * recorded requests and injected faults are forgotten, then `reset` restores the venue's own state
+ * and makes a fresh adapter from the options given (the fake's URL, a 2 s timeout).
+ */
+export function useFakeVenue(
+  fake: FakeVenue,
+  reset: (options: { baseUrl: string; timeoutMs: number }) => void,
+): void {
+  beforeAll(async () => {
+    await fake.start();
+  });
+  afterAll(() => fake.stop());
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.clearFaults();
+    reset({ baseUrl: fake.url, timeoutMs: 2000 });
+  });
 }
 
 function json(status: number, body: unknown, headers?: Record<string, string>): RawAnswer {
