@@ -4,20 +4,15 @@
  */
 import { Option } from 'commander';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
-import { runCaptureLoop } from '../capture/capture-loop.js';
-import { captureOnce, type TargetResult } from '../capture/capture-once.js';
+import type { TargetResult } from '../capture/capture-once.js';
 import { targetName } from '../capture/targets.js';
-import { closeVenueClients, createVenueClients } from '../capture/venue-clients.js';
 import { DEFAULT_WRITE_QUEUE } from '../capture/write-queue.js';
 import { DEFAULT_RETRY, DEFAULTS, resolveRedisUrl } from '../config.js';
 import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
-import { readProductsCsv } from '../products-csv.js';
-import { bestAsk, bestBid } from '../snapshot.js';
 import { connectRedis, validateRedisUrl } from '../store/redis-connection.js';
-import { RedisStore } from '../store/redis-store.js';
 import { renderTable } from '../text-table.js';
 import { duration, newProgram, positiveInt } from './options.js';
 import { runMain } from './run-main.js';
@@ -173,9 +168,6 @@ async function main(argv: string[]): Promise<number> {
   validateRedisUrl(redisUrl, flags.redisUrl ? '--redis-url' : 'REDIS_URL');
   const baseUrls = parseBaseUrlOverrides(flags.baseUrl ?? []);
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
-  const products = readProductsCsv(flags.csv, { defaultExchange });
-  for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
-
   const polling = flags.interval !== undefined;
   if (!polling && flags.count !== undefined)
     throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
@@ -183,6 +175,23 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--duration needs --interval, e.g. --interval 1s --duration 1h');
   if (!polling && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
+
+  // Loaded only now, so that --help, --version and flag errors answer fast (no zod, axios, csv-parse).
+  const [
+    { readProductsCsv },
+    { createVenueClients, closeVenueClients },
+    { captureOnce },
+    { runCaptureLoop },
+    { RedisStore },
+  ] = await Promise.all([
+    import('../products-csv.js'),
+    import('../capture/venue-clients.js'),
+    import('../capture/capture-once.js'),
+    import('../capture/capture-loop.js'),
+    import('../store/redis-store.js'),
+  ]);
+  const products = readProductsCsv(flags.csv, { defaultExchange });
+  for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
 
   const redis = await connectRedis(redisUrl);
   const targets = products.targets;
@@ -261,8 +270,8 @@ function printResults(results: readonly TargetResult[], json: boolean): void {
   if (stored.length === 0) return;
   const rows = stored.map((r) => {
     const s = r.snapshot;
-    const bid = s ? bestBid(s) : undefined;
-    const ask = s ? bestAsk(s) : undefined;
+    const bid = s?.bids[0];
+    const ask = s?.asks[0];
     return [
       targetName(r.target),
       bid ? `${bid[0]} × ${bid[1]}` : '—',

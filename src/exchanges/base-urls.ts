@@ -9,19 +9,18 @@
  * UsageError (exit 2) naming the flag or variable and listing the supported venues.
  */
 import { UsageError } from '../errors.js';
-import { BINANCE_BASE_URL } from './binance.js';
-import { BYBIT_BASE_URL } from './bybit.js';
-import { COINBASE_BASE_URL } from './coinbase.js';
 import { type ExchangeId, isExchangeId, SUPPORTED_EXCHANGES } from './exchange-ids.js';
-import { KRAKEN_BASE_URL } from './kraken.js';
-import { OKX_BASE_URL } from './okx.js';
 
+/**
+ * Each venue's public REST base, in one place. Held here rather than in the adapters so that
+ * parsing flags (and `--help`) does not load the adapters, zod and axios: a CLI's cold start.
+ */
 export const DEFAULT_BASE_URLS: Readonly<Record<ExchangeId, string>> = {
-  coinbase: COINBASE_BASE_URL,
-  kraken: KRAKEN_BASE_URL,
-  binance: BINANCE_BASE_URL,
-  okx: OKX_BASE_URL,
-  bybit: BYBIT_BASE_URL,
+  coinbase: 'https://api.exchange.coinbase.com',
+  kraken: 'https://api.kraken.com',
+  binance: 'https://api.binance.com',
+  okx: 'https://www.okx.com',
+  bybit: 'https://api.bybit.com',
 };
 
 const ENV_PREFIX = 'L1_BASE_URL_';
@@ -45,7 +44,7 @@ export function parseBaseUrlOverrides(
     const venue = name.slice(ENV_PREFIX.length).toLowerCase();
     if (!isExchangeId(venue)) {
       throw new UsageError(
-        `${name}: unknown exchange '${venue}'; supported: ${SUPPORTED_EXCHANGES} (e.g. ${baseUrlEnvVar('kraken')}=${KRAKEN_BASE_URL})`,
+        `${name}: unknown exchange '${venue}'; supported: ${SUPPORTED_EXCHANGES} (e.g. ${baseUrlEnvVar('kraken')}=${DEFAULT_BASE_URLS.kraken})`,
       );
     }
     out[venue] = checkUrl(raw.trim(), name, venue);
@@ -60,7 +59,7 @@ export function parseBaseUrlOverrides(
     if (!isExchangeId(venue)) {
       throw new UsageError(
         `--base-url: unknown exchange '${named?.[1] ?? venue}' in '${text}'; supported: ${SUPPORTED_EXCHANGES} ` +
-          `(write --base-url NAME=URL, e.g. --base-url kraken=${KRAKEN_BASE_URL}; a bare URL means coinbase)`,
+          `(write --base-url NAME=URL, e.g. --base-url kraken=${DEFAULT_BASE_URLS.kraken}; a bare URL means coinbase)`,
       );
     }
     const where = named ? `--base-url ${venue}=` : '--base-url';

@@ -19,9 +19,11 @@
  * Binance.US); 403 (WAF) → client. X-MBX-USED-WEIGHT-1M near the limit pauses the limiter until the
  * next minute window (Binance counts weight per fixed UTC minute).
  */
+
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -36,7 +38,7 @@ import {
   UnknownSymbols,
 } from './venue-support.js';
 
-export const BINANCE_BASE_URL = 'https://api.binance.com';
+export const BINANCE_BASE_URL = DEFAULT_BASE_URLS.binance;
 /** Binance.US: a separate exchange for US residents, USD-quoted symbols (BTCUSD). */
 export const BINANCE_US_BASE_URL = 'https://api.binance.us';
 

@@ -18,9 +18,11 @@
  * ("access too frequent"; wait at least 10 minutes) → banned, or a restricted location such as a
  * U.S. IP → geo_blocked; 429 → rate_limited.
  */
+
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -34,7 +36,7 @@ import {
   tryParseJson,
 } from './venue-support.js';
 
-export const BYBIT_BASE_URL = 'https://api.bybit.com';
+export const BYBIT_BASE_URL = DEFAULT_BASE_URLS.bybit;
 
 /** Bybit's documented wait after an IP ban for passing 600 requests / 5 s. */
 export const BYBIT_IP_BAN_MS = 10 * 60_000;

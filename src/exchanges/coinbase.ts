@@ -4,14 +4,16 @@
  *   {"sequence":13051505638,"bids":[["6247.58","6.3578146",2]],"asks":[["6251.52","2",1]],"time":"2021-02-12T01:09:23.334Z"}
  * Errors are JSON {"message": "..."}; an unknown product is 404 {"message":"NotFound"}.
  */
+
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { type L1Snapshot, levelSchema } from '../snapshot.js';
 import { normalizeTimestamp, nowTimestamp } from '../timestamp.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import type { ExchangeApi, ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import { HttpClient, type HttpResponse, parseRetryAfter } from './http-client.js';
 
-export const COINBASE_BASE_URL = 'https://api.exchange.coinbase.com';
+export const COINBASE_BASE_URL = DEFAULT_BASE_URLS.coinbase;
 
 const bookSchema = z.object({
   bids: z.array(levelSchema),

@@ -22,9 +22,11 @@
  * `EAPI:Rate limit exceeded` / `EGeneral:Temporary lockout` / `EService:Throttled:<unix time>` →
  * rate_limited; `EService:Unavailable|Busy` → server.
  */
+
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -39,7 +41,7 @@ import {
   UnknownSymbols,
 } from './venue-support.js';
 
-export const KRAKEN_BASE_URL = 'https://api.kraken.com';
+export const KRAKEN_BASE_URL = DEFAULT_BASE_URLS.kraken;
 
 /** Kraken's own codes for assets whose common code differs (ccxt commonCurrencies, cryptofeed). */
 const TO_KRAKEN: Readonly<Record<string, string>> = { BTC: 'XBT', DOGE: 'XDG' };

@@ -14,9 +14,11 @@
  * Errors: `code` is a string, "0" = success. 51001 (instrument does not exist) → not_found;
  * 429 or 50011 / 50061 → rate_limited; 50001 / 50004 / 50013 / 50026 → server; other codes → client.
  */
+
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -30,7 +32,7 @@ import {
   tryParseJson,
 } from './venue-support.js';
 
-export const OKX_BASE_URL = 'https://www.okx.com';
+export const OKX_BASE_URL = DEFAULT_BASE_URLS.okx;
 
 const envelopeSchema = z.object({
   code: z.union([z.string(), z.number()]).transform(String),

@@ -18,6 +18,8 @@ import {
 import { isNoScript, LuaScript } from './lua-script.js';
 
 const writeScript = new LuaScript('./write-snapshots.lua');
+const readScript = new LuaScript('./read-snapshots.lua');
+const latestScript = new LuaScript('./read-latest.lua');
 const pruneScript = new LuaScript('./prune-before.lua');
 
 export interface StoreOptions {
@@ -30,7 +32,7 @@ export interface StoreOptions {
    * one while the next is encoded (bench/README.md has the figures).
    */
   writeBatchSize?: number;
-  /** Snapshots per HGETALL pipeline when reading ranges. Default 500. */
+  /** Snapshots per page when reading ranges (one ZRANGE and one read script call each). Default 2000. */
   readBatchSize?: number;
 }
 
@@ -90,7 +92,7 @@ export class RedisStore {
     this.retentionMicros = options.retentionMicros ?? 0;
     this.pruneBatch = options.pruneBatch ?? 100;
     this.writeBatchSize = options.writeBatchSize ?? 100;
-    this.readBatchSize = options.readBatchSize ?? 500;
+    this.readBatchSize = options.readBatchSize ?? 2000;
   }
 
   /**
@@ -166,8 +168,13 @@ export class RedisStore {
 
   /** The newest snapshot of a product (highest exchange time), or undefined. */
   async latest(ref: ProductRef): Promise<StoredSnapshot | undefined> {
-    const [first] = await this.newest(ref, 1);
-    return first;
+    const reply = (await latestScript.run(
+      this.redis,
+      [indexKey(ref.exchange, ref.productId)],
+      READ_FIELDS,
+    )) as (string | null)[];
+    const key = reply[0];
+    return typeof key === 'string' ? fromFields(key, reply, 1) : undefined;
   }
 
   /** The newest `limit` snapshots, newest first. */
@@ -233,16 +240,13 @@ export class RedisStore {
     }
   }
 
+  /** The hashes of `keys`, in order, by one read-snapshots.lua call (one reply, not one per key). */
   private async readHashes(keys: readonly string[]): Promise<StoredSnapshot[]> {
     if (keys.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hgetall(key);
-    const replies = (await pipeline.exec()) ?? [];
+    const flat = (await readScript.run(this.redis, keys, READ_FIELDS)) as (string | null)[];
     const out: StoredSnapshot[] = [];
     for (const [j, key] of keys.entries()) {
-      const [err, hash] = replies[j] ?? [null, null];
-      if (err) throw err;
-      const s = fromHash(key, hash as Record<string, string>);
+      const s = fromFields(key, flat, j * READ_FIELDS.length);
       if (s) out.push(s);
     }
     return out;
@@ -416,23 +420,47 @@ class WriteKeyParts {
   }
 }
 
-/** A hash read back; undefined when it is gone (pruned between the index read and HGETALL). */
-function fromHash(key: string, h: Record<string, string>): StoredSnapshot | undefined {
-  if (h.timestamp === undefined || h.bids === undefined || h.asks === undefined) return undefined;
-  const exchange = h.exchange ?? DEFAULT_EXCHANGE;
-  if (!isExchangeId(exchange)) return undefined; // written by a newer version: not ours to read
+/** The hash fields reads ask for, in this order (read-snapshots.lua and read-latest.lua return them so). */
+const READ_FIELDS = [
+  'exchange',
+  'product_id',
+  'bids',
+  'asks',
+  'timestamp',
+  'sequence',
+  'received_at',
+  'native_symbol',
+  'timestamp_source',
+] as const;
+
+/**
+ * A snapshot from READ_FIELDS values at `at` in a flat reply; undefined when the hash is gone
+ * (pruned between the index read and this one) or was written by a newer version.
+ */
+function fromFields(
+  key: string,
+  v: readonly (string | null | undefined)[],
+  at: number,
+): StoredSnapshot | undefined {
+  const [exchangeRaw, productId, bids, asks, timestamp, sequence, receivedAt, nativeSymbol, source] = v.slice(
+    at,
+    at + READ_FIELDS.length,
+  );
+  if (!timestamp || !bids || !asks) return undefined;
+  const exchange = exchangeRaw ?? DEFAULT_EXCHANGE;
+  if (!isExchangeId(exchange)) return undefined;
   const s: StoredSnapshot = {
     key,
     exchange,
-    product_id: h.product_id ?? '',
-    bids: JSON.parse(h.bids) as Level[],
-    asks: JSON.parse(h.asks) as Level[],
-    timestamp: h.timestamp,
-    sequence: h.sequence ?? '',
-    received_at: h.received_at ?? '',
+    product_id: productId ?? '',
+    bids: JSON.parse(bids) as Level[],
+    asks: JSON.parse(asks) as Level[],
+    timestamp,
+    sequence: sequence ?? '',
+    received_at: receivedAt ?? '',
   };
-  if (h.native_symbol !== undefined) s.native_symbol = h.native_symbol;
-  if (h.timestamp_source === 'received') s.timestamp_source = 'received';
+  if (nativeSymbol) s.native_symbol = nativeSymbol;
+  if (source === 'received') s.timestamp_source = 'received';
   return s;
 }
 
