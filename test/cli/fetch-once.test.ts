@@ -44,7 +44,9 @@ describe('l1-fetch --csv', () => {
     const csv = file('product_id,note\n BTC-USD ,x\n\neth-usd,y\nBTC-USD,dup\n');
     const r = await runCli(FETCH_BIN, fetchArgs(csv));
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/f\d+\.csv:5: duplicate product BTC-USD( on coinbase)? \(first on line 2\) ignored/);
+    expect(r.stderr).toMatch(
+      /f\d+\.csv:5: duplicate product BTC-USD( on coinbase)? \(first on line 2\) ignored/,
+    );
     expect(r.stderr).toContain('stored 2 of 2 product(s)');
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^PRODUCT\s+BID × SIZE\s+ASK × SIZE\s+SPREAD\s+SEQUENCE\s+KEY$/);
