@@ -92,3 +92,23 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** The same fields RedisStore stores, built the way any client has to build them. */
+export function hashFields(s: L1Snapshot): string[] {
+  return [
+    'sequence',
+    s.sequence,
+    'bids',
+    JSON.stringify(s.bids),
+    'asks',
+    JSON.stringify(s.asks),
+    'timestamp',
+    s.timestamp,
+    'received_at',
+    s.received_at,
+    'exchange',
+    s.exchange,
+    'product_id',
+    s.product_id,
+  ];
+}

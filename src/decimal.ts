@@ -84,7 +84,7 @@ function checkPlaces(places: number): void {
 }
 
 /** n / d rounded half to even (banker's rounding), so repeated statistics do not drift upwards. */
-function divideHalfEven(n: bigint, d: bigint): bigint {
+export function divideHalfEven(n: bigint, d: bigint): bigint {
   if (d === 0n) throw new RangeError('division by zero');
   let num = n;
   let den = d;

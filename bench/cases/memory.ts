@@ -8,7 +8,7 @@ import type { L1Snapshot } from '../../src/snapshot.js';
 import { indexKey } from '../../src/store/keys.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { type BenchContext, connect, usedMemory } from '../context.js';
-import { chunks, makeTape, productIds } from '../data.js';
+import { chunks, hashFields, makeTape, productIds } from '../data.js';
 import { type CaseResult, type Row, ratio } from '../report.js';
 import { summarize } from '../stats.js';
 
@@ -21,23 +21,7 @@ async function settledMemory(redis: Redis): Promise<number> {
 async function bareHashes(redis: Redis, batch: readonly L1Snapshot[]): Promise<void> {
   const p = redis.pipeline();
   for (const s of batch) {
-    p.hset(
-      `orderbook:${s.product_id}:${s.timestamp}`,
-      'sequence',
-      s.sequence,
-      'bids',
-      JSON.stringify(s.bids),
-      'asks',
-      JSON.stringify(s.asks),
-      'timestamp',
-      s.timestamp,
-      'received_at',
-      s.received_at,
-      'exchange',
-      s.exchange,
-      'product_id',
-      s.product_id,
-    );
+    p.hset(`orderbook:${s.product_id}:${s.timestamp}`, ...hashFields(s));
   }
   await p.exec();
 }

@@ -14,7 +14,7 @@ import type { L1Snapshot } from '../../src/snapshot.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { toEpochMicros } from '../../src/timestamp.js';
 import { type BenchContext, connect } from '../context.js';
-import { chunks, makeTape, productIds } from '../data.js';
+import { chunks, hashFields, makeTape, productIds } from '../data.js';
 import { type CaseResult, type Row, ratio } from '../report.js';
 import { summarize } from '../stats.js';
 
@@ -25,26 +25,6 @@ redis.call('SADD', KEYS[3], ARGV[2])
 return 1`;
 const RAW_SHA = createHash('sha1').update(RAW_SCRIPT).digest('hex');
 const PRODUCTS = 'orderbook:products';
-
-/** The same fields RedisStore stores, built the way any client has to build them. */
-function fields(s: L1Snapshot): string[] {
-  return [
-    'sequence',
-    s.sequence,
-    'bids',
-    JSON.stringify(s.bids),
-    'asks',
-    JSON.stringify(s.asks),
-    'timestamp',
-    s.timestamp,
-    'received_at',
-    s.received_at,
-    'exchange',
-    s.exchange,
-    'product_id',
-    s.product_id,
-  ];
-}
 
 type Writer = (redis: Redis, batch: readonly L1Snapshot[]) => Promise<void>;
 
@@ -60,7 +40,16 @@ export function rawEvalsha(per: number): Writer {
       for (const s of batch.slice(i, i + per)) {
         const key = `orderbook:${s.product_id}:${s.timestamp}`;
         const index = `orderbook:index:${s.product_id}`;
-        p.evalsha(RAW_SHA, 3, key, index, PRODUCTS, toEpochMicros(s.timestamp), s.product_id, ...fields(s));
+        p.evalsha(
+          RAW_SHA,
+          3,
+          key,
+          index,
+          PRODUCTS,
+          toEpochMicros(s.timestamp),
+          s.product_id,
+          ...hashFields(s),
+        );
       }
       sent.push(p.exec());
     }
@@ -76,7 +65,7 @@ export function rawMulti(per: number): Writer {
       const m = redis.multi();
       for (const s of batch.slice(i, i + per)) {
         const key = `orderbook:${s.product_id}:${s.timestamp}`;
-        m.hset(key, ...fields(s));
+        m.hset(key, ...hashFields(s));
         m.zadd(`orderbook:index:${s.product_id}`, toEpochMicros(s.timestamp), key);
         m.sadd(PRODUCTS, s.product_id);
       }
@@ -169,7 +158,7 @@ export async function storeThroughput(ctx: BenchContext): Promise<CaseResult> {
     snapshots: sizes.storeSnapshots,
     products: products.length,
     batch: sizes.writeBatch,
-    hashBytes: fields(tape[0] as L1Snapshot).reduce((n, f) => n + f.length, 0),
+    hashBytes: hashFields(tape[0] as L1Snapshot).reduce((n, f) => n + f.length, 0),
   };
   try {
     await redis.script('LOAD', RAW_SCRIPT);
@@ -235,7 +224,11 @@ export async function storeThroughput(ctx: BenchContext): Promise<CaseResult> {
       skipped = 'redis-benchmark not installed (Debian: apt-get install redis-tools): no server ceiling';
     } else {
       const sample = tape[0] as L1Snapshot;
-      const hset = ['hset', `orderbook:${sample.product_id}:__rand_int__`, ...fields(sample).slice(0, 14)];
+      const hset = [
+        'hset',
+        `orderbook:${sample.product_id}:__rand_int__`,
+        ...hashFields(sample).slice(0, 14),
+      ];
       const zadd = [
         'zadd',
         `orderbook:index:${sample.product_id}`,

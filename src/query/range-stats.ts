@@ -13,7 +13,14 @@
  *                             repeats (same sequence: the book did not change) and backwards steps
  *                             (a restart or reordering) are counted apart
  */
-import { type Decimal, formatDecimal, parseDecimal, spreadBps, spread as spreadOf } from '../decimal.js';
+import {
+  type Decimal,
+  divideHalfEven,
+  formatDecimal,
+  parseDecimal,
+  spreadBps,
+  spread as spreadOf,
+} from '../decimal.js';
 import { formatDuration } from '../duration.js';
 import { timestampOfSnapshotKey } from '../store/keys.js';
 import type { StoredSnapshot } from '../store/redis-store.js';
@@ -122,19 +129,6 @@ function compare(a: Decimal, b: Decimal): number {
   const x = a.coef * 10n ** BigInt(scale - a.scale);
   const y = b.coef * 10n ** BigInt(scale - b.scale);
   return x === y ? 0 : x < y ? -1 : 1;
-}
-
-/** n / d (d > 0) rounded half to even. */
-function divideHalfEven(n: bigint, d: bigint): bigint {
-  let q = n / d;
-  let r = n % d;
-  if (r < 0n) {
-    q -= 1n;
-    r += d;
-  }
-  const twice = 2n * r;
-  if (twice > d || (twice === d && q % 2n !== 0n)) q += 1n;
-  return q;
 }
 
 export class RangeStats {
