@@ -16,6 +16,17 @@ import {
   snapshotKey,
 } from './keys.js';
 import { isNoScript, LuaScript } from './lua-script.js';
+import { type RangePage, splitPage } from './range-page.js';
+import {
+  FIELD_NAMES,
+  fromFields,
+  pushFieldValues,
+  READ_FIELDS,
+  type StoredSnapshot,
+} from './snapshot-hash.js';
+import { WriteKeyParts } from './write-key-parts.js';
+
+export type { StoredSnapshot } from './snapshot-hash.js';
 
 const writeScript = new LuaScript('./write-snapshots.lua');
 const readScript = new LuaScript('./read-snapshots.lua');
@@ -34,11 +45,6 @@ export interface StoreOptions {
   writeBatchSize?: number;
   /** Snapshots per page when reading ranges (one ZRANGE and one read script call each). Default 2000. */
   readBatchSize?: number;
-}
-
-/** A snapshot as read back, with the key it is stored under. */
-export interface StoredSnapshot extends L1Snapshot {
-  key: string;
 }
 
 export interface WriteResult {
@@ -361,141 +367,12 @@ interface PendingWrite {
   key: string;
 }
 
-/**
- * The fields every snapshot hash has, sent once per Lua call. Order matters: the write script
- * compares the first three on a key clash, and pushFieldValues() follows it.
- */
-const FIELD_NAMES = ['sequence', 'bids', 'asks', 'timestamp', 'received_at', 'exchange', 'product_id'];
-
-/** A snapshot's values in FIELD_NAMES order, then its optional fields as a count and name/value pairs. */
-function pushFieldValues(args: (string | number)[], s: L1Snapshot): void {
-  args.push(
-    s.sequence,
-    JSON.stringify(s.bids),
-    JSON.stringify(s.asks),
-    s.timestamp,
-    s.received_at,
-    s.exchange,
-    s.product_id,
-  );
-  // Optional fields are stored only when they say something the key does not: nothing twice.
-  const native =
-    s.native_symbol !== undefined && s.native_symbol !== s.product_id ? s.native_symbol : undefined;
-  const source =
-    s.timestamp_source !== undefined && s.timestamp_source !== 'exchange' ? s.timestamp_source : undefined;
-  args.push((native === undefined ? 0 : 1) + (source === undefined ? 0 : 1));
-  if (native !== undefined) args.push('native_symbol', native);
-  if (source !== undefined) args.push('timestamp_source', source);
-}
-
-/**
- * Key parts one write() reuses: each product's index key and set member, built (and validated)
- * once per product instead of once per snapshot, and the text of the last whole second seen, since
- * the snapshots of one poll share it; keys.ts still builds and checks every key.
- */
-class WriteKeyParts {
-  private readonly products = new Map<string, { index: string; member: string }>();
-  private second = Number.NaN;
-  private secondText = '';
-
-  product(s: L1Snapshot): { index: string; member: string } {
-    const id = `${s.exchange}:${s.product_id}`;
-    let parts = this.products.get(id);
-    if (parts === undefined) {
-      parts = { index: indexKey(s.exchange, s.product_id), member: productMember(s.exchange, s.product_id) };
-      this.products.set(id, parts);
-    }
-    return parts;
-  }
-
-  snapshotKey(s: L1Snapshot, micros: number): string {
-    // fromEpochMicros(micros), with the Date work done once per second.
-    const whole = Math.floor(micros / 1_000_000);
-    if (whole !== this.second) {
-      this.second = whole;
-      this.secondText = fromEpochMicros(whole * 1_000_000).slice(0, 19);
-    }
-    const timestamp = `${this.secondText}.${String(micros - whole * 1_000_000).padStart(6, '0')}Z`;
-    return snapshotKey(s.exchange, s.product_id, timestamp);
-  }
-}
-
-/** The hash fields reads ask for, in this order (read-snapshots.lua and read-latest.lua return them so). */
-const READ_FIELDS = [
-  'exchange',
-  'product_id',
-  'bids',
-  'asks',
-  'timestamp',
-  'sequence',
-  'received_at',
-  'native_symbol',
-  'timestamp_source',
-] as const;
-
-/**
- * A snapshot from READ_FIELDS values at `at` in a flat reply; undefined when the hash is gone
- * (pruned between the index read and this one) or was written by a newer version.
- */
-function fromFields(
-  key: string,
-  v: readonly (string | null | undefined)[],
-  at: number,
-): StoredSnapshot | undefined {
-  const [exchangeRaw, productId, bids, asks, timestamp, sequence, receivedAt, nativeSymbol, source] = v.slice(
-    at,
-    at + READ_FIELDS.length,
-  );
-  if (!timestamp || !bids || !asks) return undefined;
-  const exchange = exchangeRaw ?? DEFAULT_EXCHANGE;
-  if (!isExchangeId(exchange)) return undefined;
-  const s: StoredSnapshot = {
-    key,
-    exchange,
-    product_id: productId ?? '',
-    bids: JSON.parse(bids) as Level[],
-    asks: JSON.parse(asks) as Level[],
-    timestamp,
-    sequence: sequence ?? '',
-    received_at: receivedAt ?? '',
-  };
-  if (nativeSymbol) s.native_symbol = nativeSymbol;
-  if (source === 'received') s.timestamp_source = 'received';
-  return s;
-}
-
 /** A page of keys with its HGETALL pipeline already sent. */
 interface FetchedPage {
   page: RangePage;
   /** The keys whose hashes were asked for (the page, cut to the limit). */
   keys: string[];
   hashes: Promise<StoredSnapshot[]>;
-}
-
-/** One ZRANGE page, with what the next page needs to start where this one ended. */
-interface RangePage {
-  /** Members of this page not sent before, in index order. */
-  keys: string[];
-  /** The page came back as large as asked: there may be more. */
-  full: boolean;
-  lastScore: string;
-  /** Every member at lastScore in this page (sent now or before): the next page skips them. */
-  atLastScore: Set<string>;
-}
-
-function splitPage(flat: string[], skip: ReadonlySet<string>, size: number): RangePage {
-  const keys: string[] = [];
-  let lastScore = '';
-  const atLastScore = new Set<string>();
-  for (let k = 0; k + 1 < flat.length; k += 2) {
-    const member = flat[k] as string;
-    const score = flat[k + 1] as string;
-    if (score !== lastScore) atLastScore.clear();
-    lastScore = score;
-    atLastScore.add(member);
-    if (!skip.has(member)) keys.push(member);
-  }
-  return { keys, full: flat.length / 2 >= size, lastScore, atLastScore };
 }
 
 /** Runs a pipeline and returns its replies, throwing the first error. */
