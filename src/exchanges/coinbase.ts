@@ -12,6 +12,7 @@ import { normalizeTimestamp, nowTimestamp } from '../timestamp.js';
 import { DEFAULT_BASE_URLS } from './base-urls.js';
 import type { ExchangeApi, ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import { HttpClient, type HttpResponse, parseRetryAfter } from './http-client.js';
+import { preview, tryParseJson } from './venue-support.js';
 
 export const COINBASE_BASE_URL = DEFAULT_BASE_URLS.coinbase;
 
@@ -139,15 +140,6 @@ function rawSequence(body: string): string | undefined {
 }
 
 function readMessage(body: string): string | undefined {
-  try {
-    const parsed = errorBodySchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function preview(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(flat.length > 80 ? `${flat.slice(0, 80)}…` : flat);
+  const parsed = errorBodySchema.safeParse(tryParseJson(body));
+  return parsed.success ? parsed.data.message : undefined;
 }
