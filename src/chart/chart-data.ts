@@ -38,6 +38,11 @@ export const SAMPLES_PER_BUCKET = 4;
 
 /** Buckets a streaming caller keeps when it does not say: finer than any screen. */
 export const DEFAULT_BUCKETS = 2000;
+/**
+ * A pause this many times longer than the usual spacing of the snapshots breaks the lines: an
+ * outage or a stopped capture shows as a gap, not as a straight line across it.
+ */
+export const GAP_FACTOR = 20;
 
 /**
  * Streams points into a bounded number of time buckets per series, for callers that read snapshots
@@ -51,6 +56,9 @@ export class ChartAccumulator {
   #count = 0;
   #start: number | undefined;
   #end: number | undefined;
+  #last: number | undefined;
+  /** Moving average of the spacing between consecutive points, in µs. */
+  #spacing: number | undefined;
 
   constructor(title: string, options: { buckets?: number } = {}) {
     const buckets = options.buckets ?? DEFAULT_BUCKETS;
@@ -75,10 +83,27 @@ export class ChartAccumulator {
     this.#count++;
     this.#start = this.#start === undefined ? t : Math.min(this.#start, t);
     this.#end = this.#end === undefined ? t : Math.max(this.#end, t);
+    this.#breakOnGap(t);
     const { bid, ask } = point;
     this.#bid.add(t, bid);
     this.#ask.add(t, ask);
     this.#spread.add(t, bid !== undefined && ask !== undefined ? ask - bid : undefined);
+  }
+
+  #breakOnGap(t: number): void {
+    const last = this.#last;
+    this.#last = t;
+    if (last === undefined) return;
+    const dt = Math.abs(t - last);
+    if (dt === 0) return;
+    if (this.#spacing !== undefined && dt > GAP_FACTOR * this.#spacing) {
+      const between = (last + t) / 2;
+      this.#bid.add(between, undefined);
+      this.#ask.add(between, undefined);
+      this.#spread.add(between, undefined);
+      return; // a gap says nothing about the usual spacing
+    }
+    this.#spacing = this.#spacing === undefined ? dt : this.#spacing * 0.9 + dt * 0.1;
   }
 
   result(): ChartData {

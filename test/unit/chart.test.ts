@@ -452,3 +452,29 @@ describe('renderTerminalChart', () => {
     expect(one).not.toMatch(/NaN|Infinity/);
   });
 });
+
+describe('ChartAccumulator gaps', () => {
+  it('breaks the lines across a pause much longer than the usual spacing, without counting it', () => {
+    const acc = new ChartAccumulator('gap');
+    const base = Date.UTC(2026, 10, 24) * 1000;
+    for (let i = 0; i < 50; i++) acc.add({ timeMicros: base + i * 1_000_000, bid: 100 + i, ask: 101 + i });
+    // a 10-minute outage, then the capture resumes
+    for (let i = 0; i < 50; i++)
+      acc.add({ timeMicros: base + 660_000_000 + i * 1_000_000, bid: 100, ask: 101 });
+    const data = acc.result();
+    expect(data.count).toBe(100);
+    expect(data.bid).toHaveLength(2);
+    expect(data.ask).toHaveLength(2);
+    expect(data.spread).toHaveLength(2);
+  });
+
+  it('keeps one line when the spacing only wobbles', () => {
+    const acc = new ChartAccumulator('steady');
+    let t = Date.UTC(2026, 10, 24) * 1000;
+    for (let i = 0; i < 200; i++) {
+      t += (i % 7 === 0 ? 5 : 1) * 1_000_000;
+      acc.add({ timeMicros: t, bid: 100, ask: 101 });
+    }
+    expect(acc.result().bid).toHaveLength(1);
+  });
+});
