@@ -22,6 +22,11 @@ function csv(ids: readonly string[]): string {
   return path;
 }
 
+/** l1-fetch's arguments for `products` against the fake and this file's Redis, plus `more`. */
+function fetchArgs(products: readonly string[], more: string[]): string[] {
+  return ['--csv', csv(products), '--base-url', fake.url, '--redis-url', redis.url, ...more];
+}
+
 function ids(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `P${i}-USD`);
 }
@@ -50,18 +55,7 @@ describe('l1-fetch --interval', () => {
   it('never exceeds the venue limit with many products, warns once with the effective interval', async () => {
     const products = ids(40);
     fake.addProducts(products);
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(products),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '1s',
-      '--duration',
-      '5s',
-    ]);
+    const r = await runCli(FETCH_BIN, fetchArgs(products, ['--interval', '1s', '--duration', '5s']));
     expect(r.stderr).toMatch(
       /coinbase: 40 request\(s\) every 1s needs 40\.0\/s, above the 9\.0\/s the rate limit allows; each product will be polled about every 4\.\d+s/,
     );
@@ -78,18 +72,10 @@ describe('l1-fetch --interval', () => {
   it('honours Retry-After on a 429 storm and still stores every product', async () => {
     fake.addProducts(['BTC-USD', 'ETH-USD']);
     fake.setFault('BTC-USD', { kind: '429', retryAfter: '1', times: 2 });
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['BTC-USD', 'ETH-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '200ms',
-      '--duration',
-      '4s',
-    ]);
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs(['BTC-USD', 'ETH-USD'], ['--interval', '200ms', '--duration', '4s']),
+    );
     const reqs = fake.requests;
     const first429 = reqs.findIndex((q) => q.status === 429);
     expect(first429).toBeGreaterThanOrEqual(0);
@@ -110,20 +96,10 @@ describe('l1-fetch --interval', () => {
     fake.setFault('B-USD', { kind: 'slow', delayMs: 1500, times: 1 });
     fake.setFault('C-USD', { kind: 'reset', times: 2 });
     fake.setFault('D-USD', { kind: 'malformed', times: 2 });
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv([...products, 'NOPE-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '300ms',
-      '--duration',
-      '3s',
-      '--timeout',
-      '500ms',
-    ]);
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs([...products, 'NOPE-USD'], ['--interval', '300ms', '--duration', '3s', '--timeout', '500ms']),
+    );
     for (const p of products)
       expect(await redis.client().zcard(`orderbook:index:${p}`), p).toBeGreaterThan(0);
     expect(await redis.client().exists('orderbook:index:NOPE-USD')).toBe(0);
@@ -185,11 +161,9 @@ describe('l1-fetch --interval', () => {
   it('SIGTERM stops cleanly: what was fetched is stored, a summary is printed, exit 0', async () => {
     const products = ids(3);
     fake.addProducts(products);
-    const r = await runCli(
-      FETCH_BIN,
-      ['--csv', csv(products), '--base-url', fake.url, '--redis-url', redis.url, '--interval', '100ms'],
-      { onSpawn: (_pid, child) => setTimeout(() => child.kill('SIGTERM'), 1500) },
-    );
+    const r = await runCli(FETCH_BIN, fetchArgs(products, ['--interval', '100ms']), {
+      onSpawn: (_pid, child) => setTimeout(() => child.kill('SIGTERM'), 1500),
+    });
     expect(r.stderr).toContain('SIGTERM: stopping');
     expect(r.stdout).toMatch(/^PRODUCT\s+FETCHED\s+STORED/);
     expect(fake.served.length).toBeGreaterThan(5);
@@ -201,20 +175,13 @@ describe('l1-fetch --interval', () => {
     fake.addProducts(['BTC-USD', 'ETH-USD']);
     const eth = fake.books.get('ETH-USD');
     if (eth) eth.frozen = true;
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['BTC-USD', 'ETH-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '100ms',
-      '--count',
-      '4',
-      '--skip-unchanged',
-      '--json',
-    ]);
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs(
+        ['BTC-USD', 'ETH-USD'],
+        ['--interval', '100ms', '--count', '4', '--skip-unchanged', '--json'],
+      ),
+    );
     expect(r.code).toBe(0);
     expect(fake.requests.length).toBe(8);
     expect(await redis.client().zcard('orderbook:index:BTC-USD')).toBe(4);
@@ -234,40 +201,20 @@ describe('l1-fetch --interval', () => {
     fake.addProducts(['BTC-USD']);
     const btc = fake.books.get('BTC-USD');
     if (btc) btc.frozen = true;
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['BTC-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '100ms',
-      '--duration',
-      '2500ms',
-      '--stale-after',
-      '1s',
-    ]);
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs(['BTC-USD'], ['--interval', '100ms', '--duration', '2500ms', '--stale-after', '1s']),
+    );
     expect(r.stderr).toMatch(/BTC-USD: data unchanged for 1\.\d+s \(sequence \d+/);
     expect(r.code).toBe(0);
   });
 
   it('writes JSON log lines with --log-format json', async () => {
     fake.addProducts(['BTC-USD']);
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['BTC-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '100ms',
-      '--count',
-      '2',
-      '--log-format',
-      'json',
-    ]);
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs(['BTC-USD'], ['--interval', '100ms', '--count', '2', '--log-format', 'json']),
+    );
     const lines = r.stderr
       .trim()
       .split('\n')
@@ -289,15 +236,7 @@ describe('l1-fetch --interval', () => {
   ])('rejects %j with exit 2 and writes nothing', async (args, message) => {
     fake.addProducts(['BTC-USD']);
     const before = await redis.client().dbsize();
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['BTC-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      ...args,
-    ]);
+    const r = await runCli(FETCH_BIN, fetchArgs(['BTC-USD'], [...args]));
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
     expect(fake.requests).toEqual([]);
