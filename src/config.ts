@@ -1,37 +1,32 @@
 /**
- * Every tunable of the tools, with its default, in one place. The CLIs read flags and environment
- * into these; nothing else hard-codes a number.
+ * Every tunable of the tools with its default, in one place. The CLIs read flags and environment
+ * into these; nothing else hard-codes a number. (Write-queue bounds live with the queue:
+ * DEFAULT_WRITE_QUEUE in capture/write-queue.ts; venue limits in exchanges/rate-limits.ts.)
  */
 import type { RetryPolicy } from './exchanges/fetch-runner.js';
 import { DEFAULT_REDIS_URL } from './store/redis-connection.js';
 
-export interface CaptureConfig {
-  /** Redis to write to. `--redis-url`, else REDIS_URL, else redis://127.0.0.1:6379. */
-  redisUrl: string;
-  /** Coinbase base URL. `--base-url`; default https://api.exchange.coinbase.com. */
-  baseUrl: string | undefined;
-  /** Per-request HTTP timeout. `--timeout`; default 5000 ms. */
-  timeoutMs: number;
-  /** Requests in flight at once per venue (the rate limiter still paces them). Default 8. */
-  concurrency: number;
-  /** Fraction of each venue's documented limit the limiter uses. Default 0.9. */
-  safetyMargin: number;
-  retry: RetryPolicy;
-}
-
+/** `--retries` (maxRetries); backoff is full jitter in [0, min(maxDelayMs, baseDelayMs·2^n)]. */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxRetries: 4,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
+  /** A venue asking to wait longer than this fails the request instead. */
   maxRetryAfterMs: 120_000,
 };
 
 export const DEFAULTS = {
+  /** `--redis-url`, else REDIS_URL, else this. */
   redisUrl: DEFAULT_REDIS_URL,
+  /** `--timeout`: per HTTP request. */
   timeoutMs: 5_000,
+  /** `--concurrency`: requests in flight at once in a one-shot run (the limiter still paces them). */
   concurrency: 8,
+  /** Fraction of each venue's documented limit the limiter uses (none with `--rate-limit`). */
   safetyMargin: 0.9,
+  /** `--stale-after`. */
   staleAfterMs: 60_000,
+  /** `--flush-timeout`: how long shutdown keeps writing what is queued. */
   flushTimeoutMs: 10_000,
 } as const;
 

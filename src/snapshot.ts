@@ -39,11 +39,3 @@ export const l1SnapshotSchema = z.object({
 });
 
 export type L1Snapshot = z.infer<typeof l1SnapshotSchema>;
-
-export function bestBid(s: Pick<L1Snapshot, 'bids'>): Level | undefined {
-  return s.bids[0];
-}
-
-export function bestAsk(s: Pick<L1Snapshot, 'asks'>): Level | undefined {
-  return s.asks[0];
-}

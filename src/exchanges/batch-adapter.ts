@@ -7,6 +7,7 @@
  */
 import type { ExchangeError } from '../errors.js';
 import type { Level } from '../snapshot.js';
+import { DEFAULT_BASE_URLS } from './base-urls.js';
 import type { ExchangeApi, ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
 import type { ExchangeId } from './exchange-ids.js';
 import { HttpClient } from './http-client.js';
@@ -35,11 +36,10 @@ export abstract class BatchTickerAdapter<Id extends ExchangeId> implements Excha
    */
   protected constructor(
     readonly id: Id,
-    defaultBaseUrl: string,
     options: ExchangeApiOptions,
     protected readonly unknown?: UnknownSymbols,
   ) {
-    this.baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URLS[id]).replace(/\/+$/, '');
     this.http = new HttpClient(id, options.timeoutMs);
   }
 

@@ -23,7 +23,6 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -38,7 +37,6 @@ import {
   UnknownSymbols,
 } from './venue-support.js';
 
-export const BINANCE_BASE_URL = DEFAULT_BASE_URLS.binance;
 /** Binance.US: a separate exchange for US residents, USD-quoted symbols (BTCUSD). */
 export const BINANCE_US_BASE_URL = 'https://api.binance.us';
 
@@ -74,7 +72,7 @@ export class BinanceExchange extends BatchTickerAdapter<'binance'> {
   private pauseHintMs: number | undefined;
 
   constructor(options: ExchangeApiOptions) {
-    super('binance', BINANCE_BASE_URL, options, new UnknownSymbols());
+    super('binance', options, new UnknownSymbols());
     this.weightLimit = hostOf(this.baseUrl).endsWith('binance.us') ? WEIGHT_LIMIT_US : WEIGHT_LIMIT;
   }
 

@@ -22,7 +22,6 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -35,8 +34,6 @@ import {
   timestampFromMillis,
   tryParseJson,
 } from './venue-support.js';
-
-export const BYBIT_BASE_URL = DEFAULT_BASE_URLS.bybit;
 
 /** Bybit's documented wait after an IP ban for passing 600 requests / 5 s. */
 export const BYBIT_IP_BAN_MS = 10 * 60_000;
@@ -71,7 +68,7 @@ export class BybitExchange extends BatchTickerAdapter<'bybit'> {
   protected readonly unreadableSides = 'prices/sizes are not decimal strings';
 
   constructor(options: ExchangeApiOptions) {
-    super('bybit', BYBIT_BASE_URL, options);
+    super('bybit', options);
   }
 
   /** `wanted`: symbol (BTCUSDT) → product ids. */

@@ -14,8 +14,6 @@ import type { ExchangeApi, ExchangeApiOptions, L1Outcome } from './exchange-api.
 import { HttpClient, type HttpResponse, parseRetryAfter } from './http-client.js';
 import { preview, tryParseJson } from './venue-support.js';
 
-export const COINBASE_BASE_URL = DEFAULT_BASE_URLS.coinbase;
-
 const bookSchema = z.object({
   bids: z.array(levelSchema),
   asks: z.array(levelSchema),
@@ -33,7 +31,7 @@ export class CoinbaseExchange implements ExchangeApi {
   private readonly http: HttpClient;
 
   constructor(options: ExchangeApiOptions) {
-    this.baseUrl = (options.baseUrl ?? COINBASE_BASE_URL).replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URLS.coinbase).replace(/\/+$/, '');
     this.http = new HttpClient(this.id, options.timeoutMs);
   }
 

@@ -26,7 +26,6 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, FollowUpGate, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -40,8 +39,6 @@ import {
   tickerSide,
   UnknownSymbols,
 } from './venue-support.js';
-
-export const KRAKEN_BASE_URL = DEFAULT_BASE_URLS.kraken;
 
 /** Kraken's own codes for assets whose common code differs (ccxt commonCurrencies, cryptofeed). */
 const TO_KRAKEN: Readonly<Record<string, string>> = { BTC: 'XBT', DOGE: 'XDG' };
@@ -130,7 +127,7 @@ export class KrakenExchange extends BatchTickerAdapter<'kraken'> {
   protected readonly unreadableSides = "'a'/'b' are not [price, whole lot volume, lot volume]";
 
   constructor(options: ExchangeApiOptions) {
-    super('kraken', KRAKEN_BASE_URL, options, new UnknownSymbols());
+    super('kraken', options, new UnknownSymbols());
   }
 
   /** `wanted`: request name (XBTUSD) → product ids. */

@@ -18,7 +18,6 @@
 import { z } from 'zod';
 import { ExchangeError } from '../errors.js';
 import { nowTimestamp } from '../timestamp.js';
-import { DEFAULT_BASE_URLS } from './base-urls.js';
 import { BatchTickerAdapter, type ReadTicker, type WantedSymbols } from './batch-adapter.js';
 import type { ExchangeApiOptions, L1Outcome } from './exchange-api.js';
 import type { HttpResponse } from './http-client.js';
@@ -31,8 +30,6 @@ import {
   timestampFromMillis,
   tryParseJson,
 } from './venue-support.js';
-
-export const OKX_BASE_URL = DEFAULT_BASE_URLS.okx;
 
 const envelopeSchema = z.object({
   code: z.union([z.string(), z.number()]).transform(String),
@@ -64,7 +61,7 @@ export class OkxExchange extends BatchTickerAdapter<'okx'> {
   protected readonly unreadableSides = 'prices/sizes are not decimal strings';
 
   constructor(options: ExchangeApiOptions) {
-    super('okx', OKX_BASE_URL, options);
+    super('okx', options);
   }
 
   /** `wanted`: instId → product ids. */
