@@ -7,14 +7,17 @@ import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.
 import type { TargetResult } from '../capture/capture-once.js';
 import { targetName } from '../capture/targets.js';
 import { DEFAULT_WRITE_QUEUE } from '../capture/write-queue.js';
-import { DEFAULT_RETRY, DEFAULTS, resolveRedisUrl } from '../config.js';
+import { DEFAULT_RETRY, DEFAULTS } from '../config.js';
 import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
-import { connectRedis, validateRedisUrl } from '../store/redis-connection.js';
+import { connectRedis } from '../store/redis-connection.js';
 import { renderTable } from '../text-table.js';
+import { configReport } from './config-report.js';
+import { attachEnvVars } from './env-options.js';
 import { duration, newProgram, positiveInt } from './options.js';
+import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-fetch';
@@ -38,6 +41,7 @@ interface FetchFlags {
   flushTimeout?: number;
   rateLimit?: number;
   retention?: number;
+  printConfig?: boolean;
 }
 
 function buildProgram() {
@@ -66,13 +70,20 @@ function buildProgram() {
       '  BTC-USD,kraken',
       '  BTC-USDT,binance',
       '',
+      'Every option can also be set by an environment variable, L1_ and the flag in upper snake case',
+      '(env: in the list above; e.g. L1_REDIS_URL, L1_INTERVAL=1s, L1_JSON=1). A flag wins over the variable,',
+      'the variable over the default. REDIS_URL is read too, after L1_REDIS_URL. --print-config shows the result.',
+      '',
       'Exit codes: 0 all stored; 1 Redis unreachable or some products failed (the others are stored);',
       '2 bad flag or bad CSV (nothing is written). A polling run exits 0 when every product was stored at',
       'least once, 1 when some product never was.',
     ].join('\n'),
   )
     .requiredOption('--csv <file>', 'CSV file with a product_id column')
-    .option('--redis-url <url>', `Redis to write to (env REDIS_URL; default ${DEFAULTS.redisUrl})`)
+    .option(
+      '--redis-url <url>',
+      `Redis to write to: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl})`,
+    )
     .option(
       '--exchange <name>',
       `venue for CSV rows without an exchange column or value (${SUPPORTED_EXCHANGES}; default ${DEFAULT_EXCHANGE})`,
@@ -142,6 +153,10 @@ function buildProgram() {
       '--rate-limit <n>',
       'requests per second per venue, replacing the documented limit (for a proxy or a local fake)',
       positiveNumber('--rate-limit'),
+    )
+    .option(
+      '--print-config',
+      'print every option with its value and where it came from (flag, env, default) as JSON, and exit',
     );
 }
 
@@ -159,13 +174,13 @@ function nonNegativeInt(flag: string): (v: string) => number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Options other modules add get their L1_… variable too: attached once everything is built.
+  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { argv });
   program.parse(argv);
   const flags = program.opts<FetchFlags>();
 
   // Everything the user gave is checked before anything is fetched or written.
-  const redisUrl = resolveRedisUrl(flags.redisUrl);
-  validateRedisUrl(redisUrl, flags.redisUrl ? '--redis-url' : 'REDIS_URL');
+  const redisTarget = resolveRedisTarget(program);
   const baseUrls = parseBaseUrlOverrides(flags.baseUrl ?? []);
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
   const polling = flags.interval !== undefined;
@@ -175,6 +190,12 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--duration needs --interval, e.g. --interval 1s --duration 1h');
   if (!polling && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
+  if (flags.printConfig) {
+    process.stdout.write(
+      `${JSON.stringify(configReport(program, { '--redis-url': 'REDIS_URL' }), null, 2)}\n`,
+    );
+    return EXIT_OK;
+  }
 
   // Loaded only now, so that --help, --version and flag errors answer fast (no zod, axios, csv-parse).
   const [
@@ -183,18 +204,30 @@ async function main(argv: string[]): Promise<number> {
     { captureOnce },
     { runCaptureLoop },
     { RedisStore },
+    { checkWriteAccess },
   ] = await Promise.all([
     import('../products-csv.js'),
     import('../capture/venue-clients.js'),
     import('../capture/capture-once.js'),
     import('../capture/capture-loop.js'),
     import('../store/redis-store.js'),
+    import('../store/write-access.js'),
   ]);
   const products = readProductsCsv(flags.csv, { defaultExchange });
   for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
 
-  const redis = await connectRedis(redisUrl);
+  for (const w of redisTarget.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
+  const redis = await connectRedis(redisTarget.url, redisTarget.connect);
   const targets = products.targets;
+  const first = targets[0];
+  if (first) {
+    try {
+      await checkWriteAccess(redis, redisTarget.url, first);
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+  }
   const clients = createVenueClients(new Set(targets.map((t) => t.exchange)), {
     baseUrls,
     timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs,

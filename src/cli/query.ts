@@ -5,7 +5,7 @@
  * checked plan in src/query/query-plan.ts; this file connects, runs the plan and prints.
  */
 import type { Redis } from 'ioredis';
-import { DEFAULTS, resolveRedisUrl } from '../config.js';
+import { DEFAULTS } from '../config.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { EXCHANGE_IDS } from '../exchanges/exchange-ids.js';
 import { chartPoint, newChartAccumulator, terminalChart, writeChartFile } from '../query/chart-output.js';
@@ -17,10 +17,12 @@ import { buildQueryPlan, DEFAULT_LIMIT, type QueryFlags, type QueryPlan } from '
 import { RangeStats, renderStatsText, STATS_COLUMNS } from '../query/range-stats.js';
 import { type FlatRecord, recordsToCsv, recordsToNdjson } from '../query/records.js';
 import type { ProductRef } from '../store/keys.js';
-import { connectRedis, validateRedisUrl } from '../store/redis-connection.js';
+import { connectRedis } from '../store/redis-connection.js';
 import { RedisStore } from '../store/redis-store.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
+import { attachEnvVars } from './env-options.js';
 import { newProgram } from './options.js';
+import { addRedisTlsOptions, REDIS_FLAGS, type RedisTarget, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-query';
@@ -100,7 +102,10 @@ function buildProgram() {
     .option('--prune', 'remove stored snapshots older than --before')
     .option('--before <time>', 'with --prune: remove snapshots strictly older than this')
     .option('--yes', 'with --prune: do not ask for confirmation')
-    .option('--redis-url <url>', `Redis to read from (env REDIS_URL; default ${DEFAULTS.redisUrl})`);
+    .option(
+      '--redis-url <url>',
+      `Redis to read from: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl})`,
+    );
 }
 
 const out = process.stdout;
@@ -259,7 +264,7 @@ function quiet(redis: Redis): Redis {
 }
 
 async function runFollow(
-  redisUrl: string,
+  redisTarget: RedisTarget,
   conn: { store: RedisStore },
   plan: Extract<QueryPlan, { mode: 'follow' }>,
 ): Promise<number> {
@@ -280,7 +285,7 @@ async function runFollow(
       signal: abort.signal,
       warn: say,
       reconnect: async () => {
-        const redis = quiet(await connectRedis(redisUrl));
+        const redis = quiet(await connectRedis(redisTarget.url, redisTarget.connect));
         conn.store.redis.disconnect();
         conn.store = new RedisStore(redis);
         return conn.store;
@@ -295,7 +300,8 @@ async function runFollow(
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Only the connection flags read the environment: a stray L1_YES must never confirm a prune.
+  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { only: REDIS_FLAGS, argv });
   program.parse(argv);
   const flags = program.opts<QueryFlags & { redisUrl?: string }>();
   if (program.args.length > 0) {
@@ -304,8 +310,7 @@ async function main(argv: string[]): Promise<number> {
     );
   }
 
-  const redisUrl = resolveRedisUrl(flags.redisUrl);
-  validateRedisUrl(redisUrl, flags.redisUrl ? '--redis-url' : 'REDIS_URL');
+  const redisTarget = resolveRedisTarget(program);
   const plan = buildQueryPlan(flags, nowMicros());
   if (plan.mode === 'prune' && !plan.yes && !process.stdin.isTTY) {
     throw new UsageError(
@@ -319,7 +324,8 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   });
 
-  const conn = { store: new RedisStore(await connectRedis(redisUrl)) };
+  for (const w of redisTarget.warnings) say(`warning: ${w}`);
+  const conn = { store: new RedisStore(await connectRedis(redisTarget.url, redisTarget.connect)) };
   try {
     switch (plan.mode) {
       case 'rows':
@@ -331,7 +337,7 @@ async function main(argv: string[]): Promise<number> {
       case 'prune':
         return await runPrune(conn.store, plan);
       case 'follow':
-        return await runFollow(redisUrl, conn, plan);
+        return await runFollow(redisTarget, conn, plan);
     }
   } finally {
     conn.store.redis.disconnect();

@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, L1Error } from '../errors.js';
+import { describeRedisError } from '../store/redis-connection.js';
 
 export async function runMain(tool: string, main: () => Promise<number>): Promise<void> {
   try {
@@ -26,6 +27,12 @@ export function reportError(tool: string, err: unknown): number {
   if (err instanceof L1Error) {
     process.stderr.write(`${tool}: ${err.message}\n`);
     return err.exitCode;
+  }
+  // Redis answered with an error (an ACL that denies a command, a full or read-only replica):
+  // a runtime failure to explain in one line, not a bug.
+  if (err instanceof Error && err.name === 'ReplyError') {
+    process.stderr.write(`${tool}: Redis refused: ${describeRedisError(err)}\n`);
+    return EXIT_FAILURE;
   }
   process.stderr.write(
     `${tool}: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -57,6 +57,9 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     retryStrategy: () => null,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // The ready check sends INFO, which a least-privilege ACL user may not run (ioredis then
+    // prints a warning); our PING below checks the connection instead.
+    enableReadyCheck: false,
     ...options.redisOptions,
   });
   // ioredis reports the real cause on 'error' and rejects connect() with "Connection is closed".
@@ -71,15 +74,40 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
   } catch (err) {
     redis.disconnect();
     const reason = describeRedisError(cause ?? (err instanceof Error ? err : new Error(String(err))));
-    throw new RedisUnavailableError(`cannot use Redis at ${maskRedisUrl(url)}: ${reason}`, { cause: err });
+    throw new RedisUnavailableError(
+      `cannot use Redis at ${maskRedisUrl(url)}: ${reason}${schemeHint(url, reason)}`,
+      {
+        cause: err,
+      },
+    );
   } finally {
     redis.off('error', onError);
   }
   return redis;
 }
 
+/** A plain client on a TLS port sees the connection dropped; a TLS client on a plain port, silence. */
+function schemeHint(url: string, reason: string): string {
+  const tls = url.toLowerCase().startsWith('rediss://');
+  if (!tls && reason === 'connection lost') return ' (if that port speaks TLS, use rediss://)';
+  if (tls && reason.startsWith('no answer in time'))
+    return ' (if that port does not speak TLS, use redis://)';
+  return '';
+}
+
+/** Redis refused a command for the user's ACL (a command, or a script's command or key). */
+export function isPermissionError(err: Error): boolean {
+  return /^NOPERM|user executing the script can't/.test(err.message);
+}
+
 export function describeRedisError(err: Error): string {
   const msg = err.message;
+  if (isPermissionError(err)) {
+    const what = msg.replace(/ script: [0-9a-f]{40}.*$/s, '').replace(/^(NOPERM|ERR) /, '');
+    return `not allowed by the Redis user's ACL (${what}); the README's "Redis ACL" lists what each tool needs`;
+  }
+  const tls = describeTlsError(err);
+  if (tls) return tls;
   if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
     return 'wrong password or user (check the password in --redis-url or REDIS_URL)';
   }
@@ -91,4 +119,33 @@ export function describeRedisError(err: Error): string {
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
   return msg;
+}
+
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/** TLS handshake failures in words, with what to change; undefined for anything else. */
+function describeTlsError(err: Error): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const msg = err.message;
+  if (UNTRUSTED.has(code))
+    return `TLS: the server's certificate is not trusted (${msg}); pass the CA that signed it with --redis-tls-ca`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `TLS: the server's certificate is not valid now (${msg})`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `TLS: the server's certificate is for another host (${msg}); connect by a name the certificate lists`;
+  if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long/i.test(`${code} ${msg}`))
+    return 'TLS: the server does not speak TLS on this port (use redis:// for a plain port, or the TLS port)';
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(`${code} ${msg}`))
+    return 'TLS: the server wants a client certificate; pass --redis-tls-cert and --redis-tls-key';
+  if (/ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|bad certificate|unknown ca/i.test(`${code} ${msg}`))
+    return 'TLS: the server refused the client certificate (is it signed by a CA the server trusts?)';
+  return undefined;
 }

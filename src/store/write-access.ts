@@ -1,0 +1,57 @@
+/**
+ * A check at start that the Redis user may run the write path, before anything is fetched: a
+ * read-only ACL user then fails in one line (exit 1) instead of at its first write, and nothing
+ * is written. Redis 7's redis.acl_check_cmd answers without running the commands. On Redis 6.2,
+ * which lacks it, the check is skipped and a denied write fails on its own (also one line).
+ */
+import type { Redis } from 'ioredis';
+import { RedisUnavailableError } from '../errors.js';
+import type { ExchangeId } from '../exchanges/exchange-ids.js';
+import { indexKey, KEY_PREFIX, PRODUCTS_KEY, snapshotKey } from './keys.js';
+import { LuaScript } from './lua-script.js';
+import { describeRedisError, isPermissionError, maskRedisUrl } from './redis-connection.js';
+
+const checkScript = new LuaScript('./check-write-access.lua');
+
+/** Any valid timestamp: the check asks about the key's pattern, it never touches the key. */
+const PROBE_TIMESTAMP = '2000-01-01T00:00:00.000000Z';
+
+export async function checkWriteAccess(
+  redis: Redis,
+  url: string,
+  sample: { exchange: ExchangeId; productId: string },
+): Promise<void> {
+  const keys = [
+    PRODUCTS_KEY,
+    snapshotKey(sample.exchange, sample.productId, PROBE_TIMESTAMP),
+    indexKey(sample.exchange, sample.productId),
+  ];
+  let denied: string[];
+  try {
+    denied = (await checkScript.run(redis, keys, [])) as string[];
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    // Redis 6.2 has no acl_check_cmd: the first write will tell.
+    if (/acl_check_cmd/.test(err.message) && !isPermissionError(err)) return;
+    throw new RedisUnavailableError(
+      `cannot write to Redis at ${maskRedisUrl(url)}: ${describeRedisError(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (denied.length > 0) {
+    throw new RedisUnavailableError(
+      `cannot write to Redis at ${maskRedisUrl(url)}: not allowed: ${userOf(url)} may not run ${denied.join(', ')} on ${KEY_PREFIX}:* keys; give it the fetcher's ACL (README, "Redis ACL")`,
+    );
+  }
+}
+
+function userOf(url: string): string {
+  try {
+    const name = decodeURIComponent(new URL(url).username);
+    return name ? `Redis user '${name}'` : "the Redis user 'default'";
+  } catch {
+    return 'the Redis user';
+  }
+}
