@@ -49,6 +49,7 @@ export type ExchangeErrorKind =
   | 'server' // 5xx or the venue's "busy": retried
   | 'timeout' // no answer within the timeout: retried
   | 'network' // connection refused / reset: retried
+  | 'dns' // the venue's host does not resolve: retried per venue, not per product (dns-gate.ts)
   | 'bad_response' // a body we could not parse: retried (often a proxy's error page)
   | 'client'; // any other 4xx: never retried
 
@@ -58,6 +59,7 @@ const RETRYABLE: ReadonlySet<ExchangeErrorKind> = new Set([
   'server',
   'timeout',
   'network',
+  'dns',
   'bad_response',
 ]);
 

@@ -81,9 +81,22 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   deps.redis.on('error', () => {});
 
   const poller = new Poller(targets, deps.clients, queue, stats, options, {
+    onVenueDown: (error) =>
+      log.warn(`${error.message}; retrying the venue, not each product`, {
+        event: 'venue_unresolved',
+        exchange: error.exchange,
+      }),
+    onVenueUp: (exchange, downMs) =>
+      log.info(`${exchange}: the host resolves again after ${formatDuration(Math.round(downMs))}`, {
+        event: 'venue_resolved',
+        exchange,
+        down_ms: Math.round(downMs),
+      }),
     onError: (target, error) => {
       const p = stats.get(target);
-      // One line when a product starts failing or fails differently; not one per poll.
+      // One line when a product starts failing or fails differently; not one per poll. A host
+      // that does not resolve is the venue's failure, reported once above.
+      if (error.kind === 'dns') return;
       if (p && (p.errors === 1 || p.lastErrorLogged !== error.message)) {
         p.lastErrorLogged = error.message;
         log.warn(error.message, {
@@ -191,7 +204,8 @@ function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog): voi
   const now = performance.now();
   for (const p of stats.products.values()) {
     const sinceSuccess = now - (p.lastSuccessAt ?? stats.startedAt);
-    if (sinceSuccess > staleAfterMs && !p.failingWarned) {
+    // A venue whose host does not resolve was reported once for all its products.
+    if (sinceSuccess > staleAfterMs && !p.failingWarned && p.lastError?.kind !== 'dns') {
       p.failingWarned = true;
       log.warn(
         `${p.name}: no successful fetch for ${formatDuration(Math.round(sinceSuccess))}${p.lastError ? ` (last error: ${p.lastError.message})` : ''}`,

@@ -41,6 +41,7 @@ export async function fetchAll(
       if (!client) continue;
       const result = await fetchWithRetry(plan.api, plan.productIds, {
         limiter: client.limiter,
+        gate: client.gate,
         policy: deps.retry,
         signal: deps.signal,
         events: deps.events,

@@ -43,6 +43,8 @@ export interface VenueSchedule {
 export interface PollerEvents {
   onSnapshot?(s: L1Snapshot): void;
   onError?(target: Target, error: ExchangeError): void;
+  onVenueDown?(error: ExchangeError): void;
+  onVenueUp?(exchange: string, downMs: number): void;
 }
 
 export class Poller {
@@ -134,11 +136,15 @@ export class Poller {
   private async fetchPlan(plan: RequestPlan, client: VenueClient, signal: AbortSignal): Promise<void> {
     const outcomes = await fetchWithRetry(plan.api, plan.productIds, {
       limiter: client.limiter,
+      gate: client.gate,
       policy: this.options.retry,
       signal,
       events: {
         onRequest: (_exchange, n) => this.stats.onRequest(n),
         onRetry: (err) => this.stats.onRetry(err),
+        onResponse: (exchange, outcome) => this.stats.onResponse(exchange, outcome),
+        onVenueDown: (err) => this.events.onVenueDown?.(err),
+        onVenueUp: (exchange, downMs) => this.events.onVenueUp?.(exchange, downMs),
       },
     });
     for (const productId of plan.productIds) {

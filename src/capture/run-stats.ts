@@ -21,6 +21,12 @@ export interface ProductStats {
   lastErrorLogged: string | undefined;
 }
 
+export interface VenueStats {
+  outcomes: Map<string, number>;
+  retries: number;
+  rateLimited: number;
+}
+
 export class RunStats {
   readonly startedAt = performance.now();
   readonly products = new Map<string, ProductStats>();
@@ -28,6 +34,8 @@ export class RunStats {
   productsRequested = 0;
   retries = 0;
   rateLimited = 0;
+  /** Per venue: answers by outcome ('ok' or an error kind), retries, and 429s/bans. */
+  readonly venues = new Map<string, VenueStats>();
   /** Request timestamps of the last few seconds, for requests/s. */
   private recent: number[] = [];
 
@@ -66,7 +74,27 @@ export class RunStats {
 
   onRetry(error: ExchangeError): void {
     this.retries += 1;
-    if (error.kind === 'rate_limited' || error.kind === 'banned') this.rateLimited += 1;
+    const venue = this.venue(error.exchange);
+    venue.retries += 1;
+    if (error.kind === 'rate_limited' || error.kind === 'banned') {
+      this.rateLimited += 1;
+      venue.rateLimited += 1;
+    }
+  }
+
+  /** One attempt's answer: 'ok' or the error kind. */
+  onResponse(exchange: string, outcome: string): void {
+    const counts = this.venue(exchange).outcomes;
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  }
+
+  venue(exchange: string): VenueStats {
+    let v = this.venues.get(exchange);
+    if (!v) {
+      v = { outcomes: new Map(), retries: 0, rateLimited: 0 };
+      this.venues.set(exchange, v);
+    }
+    return v;
   }
 
   /** Requests per second over the last 5 s (or since start). */

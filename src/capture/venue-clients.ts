@@ -2,6 +2,7 @@
  * The adapters and rate limiters of a run: one adapter and ONE limiter per venue, shared by every
  * product and every request to that venue.
  */
+import { DnsGate } from '../exchanges/dns-gate.js';
 import type { ExchangeApi } from '../exchanges/exchange-api.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import { RateLimiter } from '../exchanges/rate-limiter.js';
@@ -11,6 +12,8 @@ import { createExchange } from '../exchanges/registry.js';
 export interface VenueClient {
   api: ExchangeApi;
   limiter: RateLimiter;
+  /** While the venue's host does not resolve, one request probes it for all (dns-gate.ts). */
+  gate: DnsGate;
 }
 
 export interface VenueClientOptions {
@@ -32,7 +35,7 @@ export function createVenueClients(
     const limiter = new RateLimiter(o.rateLimitOverride ?? VENUE_RATE_LIMITS[venue], {
       safetyMargin: o.safetyMargin,
     });
-    out.set(venue, { api, limiter });
+    out.set(venue, { api, limiter, gate: new DnsGate() });
   }
   return out;
 }

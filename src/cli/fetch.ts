@@ -270,13 +270,19 @@ async function main(argv: string[]): Promise<number> {
       retry,
       concurrency: flags.concurrency,
       events: {
-        onRetry: (err, attempt, delayMs) =>
-          process.stderr.write(`${TOOL}: retry ${attempt} in ${delayMs} ms: ${err.message}\n`),
+        onRetry: (err, attempt, delayMs) => {
+          // An unresolvable host is retried per venue, reported once (onVenueDown).
+          if (err.kind !== 'dns')
+            process.stderr.write(`${TOOL}: retry ${attempt} in ${delayMs} ms: ${err.message}\n`);
+        },
+        onVenueDown: (err) =>
+          process.stderr.write(`${TOOL}: ${err.message}; retrying the venue, not each product\n`),
       },
     });
     printResults(results, flags.json === true);
     const failed = results.filter((r) => r.error);
-    for (const r of failed) process.stderr.write(`${TOOL}: ${r.error?.message}\n`);
+    for (const r of failed)
+      if (r.error?.kind !== 'dns') process.stderr.write(`${TOOL}: ${r.error?.message}\n`);
     const stored = results.length - failed.length;
     process.stderr.write(
       `${TOOL}: stored ${stored} of ${results.length} product(s)${failed.length ? `, ${failed.length} failed` : ''}\n`,

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExchangeError } from '../errors.js';
+import type { DnsGate } from './dns-gate.js';
 import type { ExchangeApi, L1Outcome } from './exchange-api.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -25,6 +26,12 @@ export interface RunnerEvents {
   onRequest?(exchange: string, productCount: number): void;
   /** A request failed and will be tried again after `delayMs`. */
   onRetry?(error: ExchangeError, attempt: number, delayMs: number): void;
+  /** One attempt ended: `ok`, or the kind of error; `seconds` from sending to the answer. */
+  onResponse?(exchange: string, outcome: 'ok' | ExchangeError['kind'], seconds: number): void;
+  /** The venue's host stopped resolving (reported once per outage; see dns-gate.ts). */
+  onVenueDown?(error: ExchangeError): void;
+  /** It resolves again after `downMs`. */
+  onVenueUp?(exchange: string, downMs: number): void;
 }
 
 export interface RunnerContext {
@@ -34,6 +41,8 @@ export interface RunnerContext {
   events?: RunnerEvents | undefined;
   /** Source of randomness for jitter (injectable for tests). */
   random?: () => number;
+  /** The venue's gate for a host that does not resolve: retried per venue, not per request. */
+  gate?: DnsGate | undefined;
 }
 
 /** Full-jitter backoff (AWS architecture blog): uniform in [0, min(cap, base·2^attempt)]. */
@@ -64,21 +73,33 @@ export async function fetchWithRetry(
     await ctx.limiter.acquire(followUpCost, ctx.signal);
     ctx.events?.onRequest?.(api.id, 0);
   };
+  const gate = ctx.gate;
+  const failAll = (error: ExchangeError) => new Map(productIds.map((id) => [id, error]));
+  // This request is the one probing a venue whose host does not resolve.
+  let probe = false;
   for (let attempt = 0; ; attempt++) {
     try {
+      // While another request probes an unresolvable host, wait for its verdict.
+      const verdict = gate && !probe ? await gate.wait(ctx.signal) : undefined;
+      if (verdict) return failAll(verdict);
       await ctx.limiter.acquire(cost, ctx.signal);
     } catch {
       // Stopped while waiting for the limiter: nothing was sent, so there is no outcome.
       return new Map();
     }
     ctx.events?.onRequest?.(api.id, productIds.length);
+    const sentAt = performance.now();
     let failure: ExchangeError;
     try {
       // The signal stops waits and retries, not a request already on the wire: on shutdown,
       // in-flight requests finish (bounded by their timeout) and their snapshots are kept.
-      return await api.fetchL1(productIds, undefined, followUp);
+      const outcomes = await api.fetchL1(productIds, undefined, followUp);
+      ctx.events?.onResponse?.(api.id, 'ok', (performance.now() - sentAt) / 1000);
+      if (probe && gate) ctx.events?.onVenueUp?.(api.id, gate.recovered());
+      return outcomes;
     } catch (err) {
       failure = asExchangeError(err, api.id, productIds);
+      ctx.events?.onResponse?.(api.id, failure.kind, (performance.now() - sentAt) / 1000);
     } finally {
       // The venue's own usage header said the window is nearly spent: hold every request back.
       const pauseMs = api.takePauseHint?.();
@@ -86,9 +107,23 @@ export async function fetchWithRetry(
     }
     if (failure.kind === 'rate_limited' || failure.kind === 'banned')
       ctx.limiter.penalize(failure.retryAfterMs);
+    if (gate && failure.kind === 'dns' && !probe) {
+      const role = gate.claimProbe();
+      if (role === 'wait') {
+        attempt -= 1; // not this request's failure: the probe decides
+        continue;
+      }
+      probe = true;
+      if (role === 'new') ctx.events?.onVenueDown?.(failure);
+    } else if (gate && probe && failure.kind !== 'dns') {
+      // Any other answer means the name resolved again.
+      probe = false;
+      ctx.events?.onVenueUp?.(api.id, gate.recovered());
+    }
     const tooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > ctx.policy.maxRetryAfterMs;
     if (!failure.retryable || attempt >= ctx.policy.maxRetries || tooLong || ctx.signal?.aborted) {
-      return new Map(productIds.map((id) => [id, failure]));
+      if (probe) gate?.gaveUp(failure);
+      return failAll(failure);
     }
     // After a 429 the limiter already holds every request back for Retry-After; the jitter
     // on top keeps the retries of many products from leaving in one burst when it opens.
@@ -100,7 +135,8 @@ export async function fetchWithRetry(
     try {
       await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {});
     } catch {
-      return new Map(productIds.map((id) => [id, failure]));
+      if (probe) gate?.gaveUp(failure);
+      return failAll(failure);
     }
   }
 }

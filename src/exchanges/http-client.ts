@@ -70,6 +70,20 @@ export class HttpClient {
         cause: err,
       });
     }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+      // The venue's host, not this product: one message per venue (dns-gate.ts).
+      const host = hostOf(url);
+      const why =
+        code === 'ENOTFOUND'
+          ? 'no such host: a typo in --base-url, or no DNS/network here'
+          : 'the DNS server did not answer: no network, or DNS is down';
+      return new ExchangeError({
+        kind: 'dns',
+        exchange: this.exchange,
+        message: `${this.exchange}: cannot resolve ${host} (${code}: ${why})`,
+        cause: err,
+      });
+    }
     if (code === 'ERR_CANCELED') {
       return new ExchangeError({
         kind: 'network',
@@ -87,6 +101,14 @@ export class HttpClient {
       message: `${where}: cannot reach ${originOf(url)} (${code ?? detail}); check --base-url and the network`,
       cause: err,
     });
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
   }
 }
 
