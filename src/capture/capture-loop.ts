@@ -44,6 +44,8 @@ export interface CaptureLoopDeps {
   store: RedisStore;
   log: CaptureLog;
   stdout: Writable;
+  /** Handed the run's counters once they exist (metrics read them at scrape time). */
+  observe?: ((run: { stats: RunStats; queue: WriteQueue }) => void) | undefined;
 }
 
 export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoopOptions): Promise<number> {
@@ -119,6 +121,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     },
   });
 
+  deps.observe?.({ stats, queue });
   announce(poller, options, log, targets.length);
 
   const stop = new AbortController();

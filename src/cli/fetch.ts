@@ -16,6 +16,7 @@ import { connectRedis } from '../store/redis-connection.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
 import { attachEnvVars } from './env-options.js';
+import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { duration, newProgram, positiveInt } from './options.js';
 import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
@@ -175,7 +176,7 @@ function nonNegativeInt(flag: string): (v: string) => number {
 
 async function main(argv: string[]): Promise<number> {
   // Options other modules add get their L1_… variable too: attached once everything is built.
-  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { argv });
+  const program = attachEnvVars(addMetricsOptions(addRedisTlsOptions(buildProgram())), { argv });
   program.parse(argv);
   const flags = program.opts<FetchFlags>();
 
@@ -216,8 +217,21 @@ async function main(argv: string[]): Promise<number> {
   const products = readProductsCsv(flags.csv, { defaultExchange });
   for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
 
+  // Listening before anything else happens: a port in use is an input error at start (exit 2).
+  const metrics = await startMetricsIfAsked(program, flags.staleAfter ?? DEFAULTS.staleAfterMs);
+  if (metrics) {
+    const { url } = metrics.endpoint;
+    new CaptureLog(process.stderr, flags.logFormat, TOOL).info(
+      `metrics on ${url}/metrics, health on ${url}/healthz`,
+      {
+        event: 'metrics_listening',
+        url,
+      },
+    );
+  }
   for (const w of redisTarget.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
   const redis = await connectRedis(redisTarget.url, redisTarget.connect);
+  metrics?.metrics.setRedis(redis);
   const targets = products.targets;
   const first = targets[0];
   if (first) {
@@ -248,7 +262,8 @@ async function main(argv: string[]): Promise<number> {
           targets,
           clients,
           redis,
-          store,
+          store: metrics ? metrics.metrics.timeWrites(store) : store,
+          observe: metrics ? (run) => metrics.metrics.attach(run) : undefined,
           log: new CaptureLog(process.stderr, flags.logFormat, TOOL),
           stdout: process.stdout,
         },
@@ -291,6 +306,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     closeVenueClients(clients);
     redis.disconnect();
+    await metrics?.endpoint.close();
   }
 }
 

@@ -62,6 +62,8 @@ const SAMPLES: Record<string, { env: string; parsed: unknown; flag?: string; fla
   '--retention': { env: '7d', parsed: 7 * 86_400_000 },
   '--rate-limit': { env: '2.5', parsed: 2.5 },
   '--redis-tls-insecure': { env: 'on', parsed: true },
+  '--metrics-port': { env: '9464', parsed: 9464, flag: '9465', flagParsed: 9465 },
+  '--metrics-host': { env: '0.0.0.0', parsed: '0.0.0.0' },
 };
 
 // Not set in the bulk run: files that must exist, or values that only make sense with rediss://.
