@@ -141,30 +141,12 @@ export class CaptureMetrics {
    * `read` returns one [labels, value] per label set; values must only grow.
    */
   counterFrom(name: string, help: string, labelNames: string[], read: () => Iterable<LabelledValue>): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.inc(labels, value);
-      },
-    });
+    new Counter({ name, help, labelNames, registers: [this.registry], collect: refill(read, 'inc') });
   }
 
   /** A gauge whose values the caller keeps, read at every scrape. */
   gaugeFrom(name: string, help: string, labelNames: string[], read: () => Iterable<LabelledValue>): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [labels, value] of read()) this.set(labels, value);
-      },
-    });
+    new Gauge({ name, help, labelNames, registers: [this.registry], collect: refill(read, 'set') });
   }
 
   /**
@@ -245,4 +227,18 @@ export class CaptureMetrics {
       ] as const;
     });
   }
+}
+
+/** A collect function that replaces a metric's values with what `read` returns now. */
+function refill<M extends Counter<string> | Gauge<string>>(
+  read: () => Iterable<LabelledValue>,
+  how: 'inc' | 'set',
+) {
+  return function (this: M): void {
+    this.reset();
+    for (const [labels, value] of read()) {
+      if (how === 'inc') (this as Counter<string>).inc(labels, value);
+      else (this as Gauge<string>).set(labels, value);
+    }
+  };
 }

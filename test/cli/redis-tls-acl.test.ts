@@ -50,6 +50,17 @@ function tlsArgs(ca = server.files.ca): string[] {
   ];
 }
 
+/** l1-fetch's arguments for the test CSV and the fake venue, as `user`. */
+const fetchAs = (user: string, password: string, ...more: string[]) => [
+  '--csv',
+  csv,
+  '--base-url',
+  fake.url,
+  '--redis-url',
+  url(user, password),
+  ...more,
+];
+
 const all: CliResult[] = [];
 async function run(bin: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const r = await runCli(bin, args, { env });
@@ -134,27 +145,20 @@ describe('TLS with the documented ACL users', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ product_id: 'BTC-USD', bids: [['100.01', '1.50000000', 3]] });
 
-    const list = await run(QUERY_BIN, [
-      '--list',
-      '--redis-url',
-      url('l1-query', QUERY_PASSWORD),
-      ...tlsArgs(),
-    ]);
+    // l1-query reads its connection from the environment too.
+    const list = await run(QUERY_BIN, ['--list'], {
+      L1_REDIS_URL: url('l1-query', QUERY_PASSWORD),
+      L1_REDIS_TLS_CA: server.files.ca,
+      L1_REDIS_TLS_CERT: server.files.clientCert,
+      L1_REDIS_TLS_KEY: server.files.clientKey,
+    });
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('ETH-USD');
   });
 
   it('the read-only user cannot fetch: one "not allowed" line, exit 1, nothing written', async () => {
     const requestsBefore = fake.requests.length;
-    const r = await run(FETCH_BIN, [
-      '--csv',
-      csv,
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      url('l1-query', QUERY_PASSWORD),
-      ...tlsArgs(),
-    ]);
+    const r = await run(FETCH_BIN, fetchAs('l1-query', QUERY_PASSWORD, ...tlsArgs()));
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -168,15 +172,7 @@ describe('TLS with the documented ACL users', () => {
 
   it('a wrong CA fails at once with one clear line, exit 1', async () => {
     const started = performance.now();
-    const r = await run(FETCH_BIN, [
-      '--csv',
-      csv,
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      url('l1-fetch', FETCH_PASSWORD),
-      ...tlsArgs(server.files.otherCa),
-    ]);
+    const r = await run(FETCH_BIN, fetchAs('l1-fetch', FETCH_PASSWORD, ...tlsArgs(server.files.otherCa)));
     const ms = performance.now() - started;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
@@ -201,7 +197,7 @@ describe('TLS with the documented ACL users', () => {
   });
 
   it('a bad TLS file is one line naming it, exit 2, before Redis or the venue is touched', async () => {
-    const base = ['--csv', csv, '--base-url', fake.url, '--redis-url', url('l1-fetch', FETCH_PASSWORD)];
+    const base = fetchAs('l1-fetch', FETCH_PASSWORD);
     const missing = join(dir, 'no-such-ca.pem');
     const notPem = writeInto(server.files, 'not-a-cert.pem', 'hello\n');
     const cases: [string[], Record<string, string>, string][] = [
