@@ -30,6 +30,18 @@ export const DEFAULTS = {
   flushTimeoutMs: 10_000,
 } as const;
 
+/** `--stream`: reconnects, REST fallback and connection timeouts (venue limits: stream/stream-limits.ts). */
+export const DEFAULT_STREAM = {
+  /** Reconnect delay: full jitter up to base·2^(failures-1), capped; a healthy connection's close retries within base. */
+  backoff: { baseMs: 500, maxMs: 30_000 },
+  /** Consecutive failed connection attempts after which a connection's products are polled over REST. */
+  fallbackAfterFailures: 3,
+  /** `--fallback-interval`: the polling cadence while a stream is unreachable. */
+  fallbackIntervalMs: 1_000,
+  /** WebSocket opening handshake timeout. */
+  handshakeTimeoutMs: 10_000,
+} as const;
+
 /** `--redis-url`, else REDIS_URL, else the default. */
 export function resolveRedisUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag ?? (env.REDIS_URL || undefined) ?? DEFAULTS.redisUrl;

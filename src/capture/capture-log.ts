@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { formatDuration } from '../duration.js';
 import { nowTimestamp } from '../timestamp.js';
 import type { RunStats } from './run-stats.js';
+import type { VenueStreamStats } from './streamer.js';
 import type { WriteQueue } from './write-queue.js';
 
 export const LOG_FORMATS = ['plain', 'json'] as const;
@@ -20,6 +21,8 @@ export interface StatusSource {
   queue: WriteQueue;
   /** Units per second each venue's limiter currently allows, by venue. */
   limits: () => Record<string, number>;
+  /** Stream connections' counters, in a streaming run. */
+  venues?: (() => VenueStreamStats[]) | undefined;
 }
 
 export class CaptureLog {
@@ -76,12 +79,17 @@ export class CaptureLog {
     this.lastProgress = now;
     const t = totals(source);
     if (this.format === 'json') this.line('info', 'progress', t);
-    else
+    else {
+      const middle =
+        'connections' in t
+          ? `updates ${t.updates}, streams ${t.connections_open}/${t.connections} open, reconnects ${t.reconnects}, resyncs ${t.resyncs}, gaps ${t.gaps}${t.rest_polling ? `, ${t.rest_polling} on REST fallback` : ''}`
+          : `${t.requests_per_sec} req/s, 429s ${t.rate_limited}, retries ${t.retries}`;
       this.line(
         'info',
-        `progress: ${formatDuration(t.elapsed_ms)}, stored ${t.stored}, ${t.requests_per_sec} req/s, 429s ${t.rate_limited}, retries ${t.retries}, errors ${t.errors}, queue ${t.queued}${t.redis_down ? ' (Redis down)' : ''}, dropped ${t.dropped}`,
+        `progress: ${formatDuration(t.elapsed_ms)}, stored ${t.stored}, ${middle}, errors ${t.errors}, queue ${t.queued}${t.redis_down ? ' (Redis down)' : ''}, dropped ${t.dropped}`,
         {},
       );
+    }
   }
 
   /** Removes the live area (before the final summary). */
@@ -96,10 +104,16 @@ export class CaptureLog {
   }
 }
 
-export function totals({ stats, queue }: StatusSource) {
+export function totals({ stats, queue, venues }: StatusSource) {
   let errors = 0;
-  for (const p of stats.products.values()) errors += p.errors;
+  let updates = 0;
+  for (const p of stats.products.values()) {
+    errors += p.errors;
+    updates += p.fetched;
+  }
+  const streams = venues?.();
   return {
+    ...(streams ? streamTotals(streams, updates) : {}),
     elapsed_ms: Math.round(stats.elapsedMs),
     stored: queue.stored,
     requests: stats.requests,
@@ -113,6 +127,29 @@ export function totals({ stats, queue }: StatusSource) {
   };
 }
 
+function streamTotals(venues: readonly VenueStreamStats[], updates: number) {
+  const t = {
+    updates,
+    connections: 0,
+    connections_open: 0,
+    reconnects: 0,
+    resyncs: 0,
+    gaps: 0,
+    malformed: 0,
+    rest_polling: 0,
+  };
+  for (const v of venues) {
+    t.connections += v.connections;
+    t.connections_open += v.open;
+    t.reconnects += v.reconnects;
+    t.resyncs += v.resyncs;
+    t.gaps += v.gaps;
+    t.malformed += v.malformed;
+    t.rest_polling += v.polling;
+  }
+  return t;
+}
+
 function age(ms: number | undefined): string {
   if (ms === undefined) return '—';
   return formatDuration(Math.max(0, Math.round((performance.now() - ms) / 100) * 100));
@@ -123,11 +160,20 @@ function renderStatus(source: StatusSource, columns: number, maxRows: number): s
   const limits = Object.entries(source.limits())
     .map(([venue, rate]) => `${venue} ≤${rate.toFixed(1)}/s`)
     .join(' ');
+  const traffic =
+    'connections' in t
+      ? [
+          `updates ${t.updates}`,
+          `streams ${t.connections_open}/${t.connections} open`,
+          `reconnects ${t.reconnects}`,
+          `resyncs ${t.resyncs}`,
+          `gaps ${t.gaps}`,
+          t.rest_polling ? `REST FALLBACK ${t.rest_polling}` : '',
+        ]
+      : [`${t.requests_per_sec} req/s (${limits})`, `429s ${t.rate_limited}`, `retries ${t.retries}`];
   const head = [
     `elapsed ${formatDuration(Math.round(t.elapsed_ms / 1000) * 1000)}`,
-    `${t.requests_per_sec} req/s (${limits})`,
-    `429s ${t.rate_limited}`,
-    `retries ${t.retries}`,
+    ...traffic,
     `stored ${t.stored}`,
     `queue ${t.queued}${t.redis_down ? ' REDIS DOWN' : ''}`,
     t.dropped > 0 ? `DROPPED ${t.dropped}` : '',
@@ -139,7 +185,7 @@ function renderStatus(source: StatusSource, columns: number, maxRows: number): s
   const lines = [head.slice(0, columns)];
   const nameWidth = Math.max(7, ...shown.map((p) => p.name.length));
   lines.push(
-    `${'PRODUCT'.padEnd(nameWidth)}  ${'FETCHED'.padStart(7)}  ${'BID'.padStart(14)}  ${'ASK'.padStart(14)}  ${'AGE'.padStart(6)}  ERRORS`.slice(
+    `${'PRODUCT'.padEnd(nameWidth)}  ${(source.venues ? 'UPDATES' : 'FETCHED').padStart(7)}  ${'BID'.padStart(14)}  ${'ASK'.padStart(14)}  ${'AGE'.padStart(6)}  ERRORS`.slice(
       0,
       columns,
     ),

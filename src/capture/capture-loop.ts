@@ -9,7 +9,7 @@
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
-import { EXIT_FAILURE, EXIT_OK, errorMessage } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, type ExchangeError, errorMessage } from '../errors.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import type { RetryPolicy } from '../exchanges/fetch-runner.js';
 import { describeRedisError } from '../store/redis-connection.js';
@@ -19,6 +19,7 @@ import type { CaptureLog } from './capture-log.js';
 import { totals } from './capture-log.js';
 import { Poller } from './poller.js';
 import { RunStats } from './run-stats.js';
+import type { Streamer, StreamOptions, VenueStreamStats } from './streamer.js';
 import { type Target, targetName } from './targets.js';
 import type { VenueClient } from './venue-clients.js';
 import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
@@ -35,6 +36,8 @@ export interface CaptureLoopOptions {
   retry: RetryPolicy;
   writeQueue: WriteQueueOptions;
   json: boolean;
+  /** Stream instead of polling (`--stream`); `intervalMs`, `count` and `skipUnchanged` then do not apply. */
+  stream?: StreamOptions | undefined;
 }
 
 export interface CaptureLoopDeps {
@@ -45,7 +48,9 @@ export interface CaptureLoopDeps {
   log: CaptureLog;
   stdout: Writable;
   /** Handed the run's counters once they exist (metrics read them at scrape time). */
-  observe?: ((run: { stats: RunStats; queue: WriteQueue }) => void) | undefined;
+  observe?:
+    | ((run: { stats: RunStats; queue: WriteQueue; venues: (() => VenueStreamStats[]) | undefined }) => void)
+    | undefined;
 }
 
 export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoopOptions): Promise<number> {
@@ -82,47 +87,63 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   // ioredis emits 'error' on every failed reconnect; the queue reports outages once.
   deps.redis.on('error', () => {});
 
-  const poller = new Poller(targets, deps.clients, queue, stats, options, {
-    onVenueDown: (error) =>
+  const onError = (target: Target, error: ExchangeError) => {
+    const p = stats.get(target);
+    // A host that does not resolve is the venue's failure, reported once (onVenueDown).
+    if (!p || error.kind === 'dns') return;
+    // One line when a product starts failing or fails differently; not one per poll.
+    if (p.errors === 1 || p.lastErrorLogged !== error.message) {
+      p.lastErrorLogged = error.message;
+      log.warn(error.message, {
+        event: 'fetch_failed',
+        product: targetName(target),
+        kind: error.kind,
+        status: error.status,
+      });
+    }
+  };
+  const venueEvents = {
+    onVenueDown: (error: ExchangeError) =>
       log.warn(`${error.message}; retrying the venue, not each product`, {
         event: 'venue_unresolved',
         exchange: error.exchange,
       }),
-    onVenueUp: (exchange, downMs) =>
+    onVenueUp: (exchange: string, downMs: number) =>
       log.info(`${exchange}: the host resolves again after ${formatDuration(Math.round(downMs))}`, {
         event: 'venue_resolved',
         exchange,
         down_ms: Math.round(downMs),
       }),
-    onError: (target, error) => {
-      const p = stats.get(target);
-      // One line when a product starts failing or fails differently; not one per poll. A host
-      // that does not resolve is the venue's failure, reported once above.
-      if (error.kind === 'dns') return;
-      if (p && (p.errors === 1 || p.lastErrorLogged !== error.message)) {
-        p.lastErrorLogged = error.message;
-        log.warn(error.message, {
-          event: 'fetch_failed',
-          product: targetName(target),
-          kind: error.kind,
-          status: error.status,
-        });
-      }
-    },
-    onSnapshot: (s) => {
-      const p = stats.get({ exchange: s.exchange, productId: s.product_id });
-      if (p?.lastErrorLogged !== undefined) {
-        log.info(`${p.name}: fetching again after ${p.errors} error(s)`, {
-          event: 'recovered',
-          product: p.name,
-        });
-        p.lastErrorLogged = undefined;
-      }
-    },
-  });
+  };
 
-  deps.observe?.({ stats, queue });
-  announce(poller, options, log, targets.length);
+  let source: { run(stop: AbortSignal): Promise<void> };
+  let streamer: Streamer | undefined;
+  if (options.stream) {
+    // Loaded only for streams: ws, lossless-json and the stream adapters.
+    const { Streamer } = await import('./streamer.js');
+    streamer = new Streamer(targets, deps.clients, queue, stats, options.stream, log, onError);
+    announceStream(streamer, options, log, targets.length);
+    source = streamer;
+  } else {
+    const poller = new Poller(targets, deps.clients, queue, stats, options, {
+      ...venueEvents,
+      onError,
+      onSnapshot: (s) => {
+        const p = stats.get({ exchange: s.exchange, productId: s.product_id });
+        if (p?.lastErrorLogged !== undefined) {
+          log.info(`${p.name}: fetching again after ${p.errors} error(s)`, {
+            event: 'recovered',
+            product: p.name,
+          });
+          p.lastErrorLogged = undefined;
+        }
+      },
+    });
+    announce(poller, options, log, targets.length);
+    source = poller;
+  }
+  const venues = streamer ? () => streamer.venueReport() : undefined;
+  deps.observe?.({ stats, queue, venues });
 
   const stop = new AbortController();
   let signals = 0;
@@ -142,11 +163,11 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
 
   const ticker = setInterval(() => {
     checkStale(stats, options.staleAfterMs, log);
-    log.status({ stats, queue, limits: () => limitsOf(deps.clients) });
+    log.status({ stats, queue, limits: () => limitsOf(deps.clients), venues });
   }, 1000);
 
   try {
-    await poller.run(stop.signal);
+    await source.run(stop.signal);
   } finally {
     clearInterval(ticker);
   }
@@ -155,19 +176,38 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
-  printSummary(deps.stdout, stats, options.json);
-  const t = totals({ stats, queue, limits: () => ({}) });
+  const venueReport = streamer?.venueReport();
+  printSummary(deps.stdout, stats, options.json, venueReport);
+  const t = totals({ stats, queue, limits: () => ({}), venues });
   const never = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors > 0);
   const notReached = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors === 0);
-  log.info(
-    `done in ${formatDuration(t.elapsed_ms)}: ${stats.requests} requests (${(stats.requests / Math.max(0.001, t.elapsed_ms / 1000)).toFixed(1)}/s), ${stats.rateLimited} rate-limited (429), ${stats.retries} retries, ${queue.stored} snapshots stored${queue.duplicates ? ` (+${queue.duplicates} already there)` : ''}, ${sumSkipped(stats)} unchanged skipped, ${queue.dropped} dropped, ${lost} unwritten${stats.requestsSaved > 0 ? `; batching saved ${stats.requestsSaved} requests` : ''}`,
-    { event: 'summary', ...t, stored: queue.stored, lost, requests_saved: stats.requestsSaved },
-  );
+  const storedPart = `${queue.stored} snapshots stored${queue.duplicates ? ` (+${queue.duplicates} already there)` : ''}`;
+  const tail = `${queue.dropped} dropped, ${lost} unwritten`;
+  if (venueReport) {
+    const v = sumVenues(venueReport);
+    log.info(
+      `done in ${formatDuration(t.elapsed_ms)}: ${t.updates} updates, ${storedPart}, ${sumSkipped(stats)} unchanged not stored, ${tail}; streams: ${v.reconnects} reconnects, ${v.resyncs} resyncs, ${v.gaps} gaps, ${v.malformed} malformed, ${v.fallbacks} REST fallbacks${stats.requests > 0 ? `, ${stats.requests} REST requests` : ''}`,
+      {
+        event: 'summary',
+        ...t,
+        stored: queue.stored,
+        lost,
+        venues: venueReport.map(venueJson),
+      },
+    );
+  } else {
+    log.info(
+      `done in ${formatDuration(t.elapsed_ms)}: ${stats.requests} requests (${(stats.requests / Math.max(0.001, t.elapsed_ms / 1000)).toFixed(1)}/s), ${stats.rateLimited} rate-limited (429), ${stats.retries} retries, ${storedPart}, ${sumSkipped(stats)} unchanged skipped, ${tail}${stats.requestsSaved > 0 ? `; batching saved ${stats.requestsSaved} requests` : ''}`,
+      { event: 'summary', ...t, stored: queue.stored, lost, requests_saved: stats.requestsSaved },
+    );
+  }
   if (lost > 0)
     log.error(`${lost} snapshot(s) could not be written before the flush deadline; Redis still unreachable?`);
   if (notReached.length > 0) {
     log.warn(
-      `not polled before the run ended (the rate limit spreads a round over more time than the run had): ${notReached.map((p) => p.name).join(', ')}`,
+      options.stream
+        ? `no data before the run ended (a quiet market, or a stream that never delivered): ${notReached.map((p) => p.name).join(', ')}`
+        : `not polled before the run ended (the rate limit spreads a round over more time than the run had): ${notReached.map((p) => p.name).join(', ')}`,
     );
   }
   if (never.length > 0) {
@@ -201,6 +241,48 @@ function announce(poller: Poller, o: CaptureLoopOptions, log: CaptureLog, produc
       queue_bound_ms: Math.round(boundSeconds * 1000),
     },
   );
+}
+
+function announceStream(streamer: Streamer, o: CaptureLoopOptions, log: CaptureLog, products: number): void {
+  const perVenue = [...streamer.venues.values()].map((v) => `${v.exchange} ${v.connections}`).join(', ');
+  log.info(
+    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${o.writeQueue.maxQueued} snapshots wait in memory`,
+    {
+      event: 'start',
+      mode: 'stream',
+      products,
+      connections: streamer.connectionCount,
+      min_interval_ms: o.stream?.minIntervalMs ?? 0,
+      queue_bound: o.writeQueue.maxQueued,
+    },
+  );
+}
+
+function sumVenues(venues: readonly VenueStreamStats[]) {
+  const sum = { reconnects: 0, resyncs: 0, gaps: 0, malformed: 0, fallbacks: 0 };
+  for (const v of venues) {
+    sum.reconnects += v.reconnects;
+    sum.resyncs += v.resyncs;
+    sum.gaps += v.gaps;
+    sum.malformed += v.malformed;
+    sum.fallbacks += v.fallbacks;
+  }
+  return sum;
+}
+
+function venueJson(v: VenueStreamStats) {
+  return {
+    exchange: v.exchange,
+    connections: v.connections,
+    reconnects: v.reconnects,
+    resyncs: v.resyncs,
+    gaps: v.gaps,
+    duplicates: v.duplicates,
+    malformed: v.malformed,
+    unknown: v.unknown,
+    venue_errors: v.venueErrors,
+    rest_fallbacks: v.fallbacks,
+  };
 }
 
 function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog): void {
@@ -239,25 +321,33 @@ function sumSkipped(stats: RunStats): number {
   return n;
 }
 
-function printSummary(out: Writable, stats: RunStats, json: boolean): void {
+function printSummary(
+  out: Writable,
+  stats: RunStats,
+  json: boolean,
+  venues: readonly VenueStreamStats[] | undefined,
+): void {
   const rows = [...stats.products.values()];
+  const streaming = venues !== undefined;
   if (json) {
-    const data = rows.map((p) => ({
+    const products = rows.map((p) => ({
       exchange: p.target.exchange,
       product_id: p.target.productId,
-      fetched: p.fetched,
+      [streaming ? 'updates' : 'fetched']: p.fetched,
       stored: p.stored,
       skipped_unchanged: p.skippedUnchanged,
       errors: p.errors,
       last_error: p.lastError ? errorMessage(p.lastError) : null,
       last: p.last ?? null,
     }));
+    // Polling prints the product list as it always has; a stream adds its venues' connection counters.
+    const data = streaming ? { products, venues: venues.map(venueJson) } : products;
     out.write(`${JSON.stringify(data, null, 2)}\n`);
     return;
   }
   const header = [
     'PRODUCT',
-    'FETCHED',
+    streaming ? 'UPDATES' : 'FETCHED',
     'STORED',
     'UNCHANGED',
     'ERRORS',
@@ -277,4 +367,21 @@ function printSummary(out: Writable, stats: RunStats, json: boolean): void {
   ]);
   const align: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'];
   out.write(`${renderTable(header, body, align)}\n`);
+  if (!venues) return;
+  const venueHeader = [
+    'VENUE',
+    'CONNECTIONS',
+    'RECONNECTS',
+    'RESYNCS',
+    'GAPS',
+    'DUPLICATES',
+    'MALFORMED',
+    'REST FALLBACKS',
+  ];
+  const venueBody = venues.map((v) =>
+    [v.exchange, v.connections, v.reconnects, v.resyncs, v.gaps, v.duplicates, v.malformed, v.fallbacks].map(
+      String,
+    ),
+  );
+  out.write(`\n${renderTable(venueHeader, venueBody, ['left', ...Array<Align>(7).fill('right')])}\n`);
 }

@@ -17,7 +17,6 @@ import type { L1Snapshot } from '../snapshot.js';
 import type { RunStats } from './run-stats.js';
 import { planRequests, type RequestPlan, type Target } from './targets.js';
 import type { VenueClient } from './venue-clients.js';
-import type { WriteQueue } from './write-queue.js';
 
 export interface PollOptions {
   intervalMs: number;
@@ -40,6 +39,11 @@ export interface VenueSchedule {
   allowedRate: number;
 }
 
+/** Where polled snapshots go: the write queue, or the streamer's change filter (REST fallback). */
+export interface SnapshotSink {
+  push(snapshot: L1Snapshot): void;
+}
+
 export interface PollerEvents {
   onSnapshot?(s: L1Snapshot): void;
   onError?(target: Target, error: ExchangeError): void;
@@ -54,7 +58,7 @@ export class Poller {
   constructor(
     targets: readonly Target[],
     private readonly clients: Map<ExchangeId, VenueClient>,
-    private readonly queue: WriteQueue,
+    private readonly queue: SnapshotSink,
     private readonly stats: RunStats,
     private readonly options: PollOptions,
     private readonly events: PollerEvents = {},

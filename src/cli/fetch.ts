@@ -7,15 +7,16 @@ import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.
 import type { TargetResult } from '../capture/capture-once.js';
 import { targetName } from '../capture/targets.js';
 import { DEFAULT_WRITE_QUEUE } from '../capture/write-queue.js';
-import { DEFAULT_RETRY, DEFAULTS } from '../config.js';
+import { DEFAULT_RETRY, DEFAULT_STREAM, DEFAULTS } from '../config.js';
 import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
 import { connectRedis } from '../store/redis-connection.js';
+import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
-import { attachEnvVars } from './env-options.js';
+import { attachEnvVars, envVarName } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { duration, newProgram, positiveInt } from './options.js';
 import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
@@ -43,6 +44,11 @@ interface FetchFlags {
   rateLimit?: number;
   retention?: number;
   printConfig?: boolean;
+  stream?: boolean;
+  minInterval?: number;
+  wsUrl?: string[];
+  feedTimeout?: number;
+  fallbackInterval?: number;
 }
 
 function buildProgram() {
@@ -57,6 +63,14 @@ function buildProgram() {
       '  $ l1-fetch --csv products.csv --interval 1s                   # poll until Ctrl-C',
       '  $ l1-fetch --csv products.csv --interval 500ms --duration 1h --skip-unchanged --retention 7d',
       '  $ l1-fetch --csv products.csv --interval 5s --count 10 --log-format json 2>capture.log',
+      '  $ l1-fetch --csv venues.csv --stream                        # every change of the top of book, until Ctrl-C',
+      '  $ l1-fetch --csv venues.csv --stream --min-interval 100ms --duration 8h --retention 7d',
+      '  $ l1-fetch --csv products.csv --stream --ws-url coinbase=wss://ws-feed-public.sandbox.exchange.coinbase.com',
+      '',
+      '--stream keeps one WebSocket per venue (or a few) instead of polling: Coinbase level2_batch (a local book),',
+      'Binance bookTicker, Kraken v2 ticker (bbo), OKX bbo-tbt, Bybit orderbook.1. A snapshot is stored only when',
+      'the best bid, best ask or a size changes. Dropped connections reconnect with backoff; a venue whose',
+      'stream cannot be reached is polled over REST meanwhile.',
       '',
       "Polling keeps under each venue's documented rate limit (Coinbase: 10 req/s, burst 15, used at 90%),",
       'retries 429/5xx/timeouts with backoff, and keeps snapshots in memory while Redis is unreachable.',
@@ -120,8 +134,32 @@ function buildProgram() {
     .option('--count <n>', 'with --interval: stop after polling each product N times', positiveInt('--count'))
     .option(
       '--duration <duration>',
-      'with --interval: stop after this long (e.g. 1h)',
+      'with --interval or --stream: stop after this long (e.g. 1h)',
       duration('--duration'),
+    )
+    .option(
+      '--stream',
+      'stream every change of the top of book over WebSocket until stopped (instead of --interval)',
+    )
+    .option(
+      '--min-interval <duration>',
+      'with --stream: at most one snapshot per product per this long (the latest of each window), e.g. 100ms',
+      duration('--min-interval'),
+    )
+    .option(
+      '--ws-url <venue=url>',
+      `with --stream: a venue's WebSocket URL (proxy, sandbox, local fake), e.g. kraken=${DEFAULT_WS_URLS.kraken}; repeatable; env ${wsUrlEnvVar('kraken')} etc.`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--feed-timeout <duration>',
+      "with --stream: reconnect a connection that delivered nothing (not even a heartbeat) for this long (default: the venue's, 10s to 60s)",
+      duration('--feed-timeout'),
+    )
+    .option(
+      '--fallback-interval <duration>',
+      `with --stream: how often to poll over REST a venue whose stream cannot be reached (default ${DEFAULT_STREAM.fallbackIntervalMs / 1000}s)`,
+      duration('--fallback-interval'),
     )
     .option('--skip-unchanged', 'store a snapshot only when the book changed (new sequence)')
     .option(
@@ -184,12 +222,33 @@ async function main(argv: string[]): Promise<number> {
   const redisTarget = resolveRedisTarget(program);
   const baseUrls = parseBaseUrlOverrides(flags.baseUrl ?? []);
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
+  const streaming = flags.stream === true;
+  if (streaming && flags.interval !== undefined)
+    throw new UsageError(
+      '--stream and --interval exclude each other: a stream stores every change as it comes',
+    );
+  if (streaming && flags.count !== undefined)
+    throw new UsageError(
+      '--stream takes no --count; bound the run with --duration (e.g. --duration 1h) or Ctrl-C',
+    );
+  for (const [flag, key] of [
+    ['--min-interval', 'minInterval'],
+    ['--ws-url', 'wsUrl'],
+    ['--feed-timeout', 'feedTimeout'],
+    ['--fallback-interval', 'fallbackInterval'],
+  ] as const) {
+    if (streaming || flags[key] === undefined) continue;
+    // Name what the user wrote: the flag, or its environment variable.
+    const from = program.getOptionValueSource(key) === 'env' ? envVarName(flag) : flag;
+    throw new UsageError(`${from} needs --stream`);
+  }
+  const wsUrls = streaming ? parseWsUrlOverrides(flags.wsUrl ?? []) : {};
   const polling = flags.interval !== undefined;
-  if (!polling && flags.count !== undefined)
+  if (!polling && !streaming && flags.count !== undefined)
     throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
-  if (!polling && flags.duration !== undefined)
-    throw new UsageError('--duration needs --interval, e.g. --interval 1s --duration 1h');
-  if (!polling && flags.skipUnchanged)
+  if (!polling && !streaming && flags.duration !== undefined)
+    throw new UsageError('--duration needs --interval or --stream, e.g. --interval 1s --duration 1h');
+  if (!polling && !streaming && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
   if (flags.printConfig) {
     process.stdout.write(
@@ -254,7 +313,7 @@ async function main(argv: string[]): Promise<number> {
   const store = new RedisStore(redis, { retentionMicros: (flags.retention ?? 0) * 1000 });
   const retry = { ...DEFAULT_RETRY, maxRetries: flags.retries };
   try {
-    if (polling) {
+    if (polling || streaming) {
       // Connected and checked: from now on ride out outages instead of failing fast.
       redis.options.retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000);
       return await runCaptureLoop(
@@ -277,6 +336,19 @@ async function main(argv: string[]): Promise<number> {
           retry,
           writeQueue: { ...DEFAULT_WRITE_QUEUE, maxQueued: flags.maxQueue },
           json: flags.json === true,
+          stream: streaming
+            ? {
+                wsUrls,
+                minIntervalMs: flags.minInterval ?? 0,
+                feedTimeoutMs: flags.feedTimeout,
+                backoff: DEFAULT_STREAM.backoff,
+                fallbackAfterFailures: DEFAULT_STREAM.fallbackAfterFailures,
+                fallbackIntervalMs: flags.fallbackInterval ?? DEFAULT_STREAM.fallbackIntervalMs,
+                retry,
+                durationMs: flags.duration,
+                handshakeTimeoutMs: DEFAULT_STREAM.handshakeTimeoutMs,
+              }
+            : undefined,
         },
       );
     }

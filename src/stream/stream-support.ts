@@ -1,0 +1,47 @@
+/** Small pieces the venue stream decoders share. */
+import { z } from 'zod';
+import { normalizeTimestamp } from '../timestamp.js';
+import type { StreamEvent } from './stream-adapter.js';
+
+/** JSON.parse that reports a bad frame as a malformed event instead of throwing. */
+export function parseFrame(text: string, out: StreamEvent[]): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    out.push({ type: 'malformed', detail: `not JSON: ${clip(text)}` });
+    return undefined;
+  }
+}
+
+/** A frame shown in a message: flattened and cut to 80 characters. */
+export function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > 80 ? `${flat.slice(0, 80)}…` : flat);
+}
+
+/** The first zod issue of a failed parse, as `path: message`. */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unexpected shape';
+}
+
+/** A venue's RFC 3339 time in the fixed form; undefined for a placeholder (year 0001, epoch 0) or junk. */
+export function venueTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const fixed = normalizeTimestamp(value);
+  // Before 2001 is a placeholder, not the venue's clock (Coinbase has sent 0001-01-01).
+  if (fixed === undefined || fixed < '2001') return undefined;
+  return fixed;
+}
+
+/** A non-negative decimal as venues write it. */
+export const DECIMAL_TEXT = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
+const ZERO_TEXT = /^0*(\.0*)?([eE][-+]?\d+)?$/;
+
+/** '0', '0.0', '0.00000000': a removal (Coinbase), an empty side (Binance). */
+export function isZeroText(text: string): boolean {
+  return ZERO_TEXT.test(text);
+}
+
+/** The symbol of a zod schema for a [price, size, …] level whose first two entries are strings. */
+export const textLevel = z.tuple([z.string(), z.string()]).rest(z.unknown());

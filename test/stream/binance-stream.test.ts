@@ -1,0 +1,120 @@
+/**
+ * l1-fetch --stream against a fake Binance: bookTicker on the combined-stream endpoint, a REST
+ * bookTicker read after each (re)connect, server pings, update-id regressions, serverShutdown.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeBinanceStream } from '../support/fake-stream-venues.js';
+import { FakeBinance } from '../support/fake-venues.js';
+import { useTestRedis } from '../support/test-redis.js';
+import {
+  expectStoredAsShown,
+  readStored,
+  startFetch,
+  venueCounters,
+  waitForStored,
+  writeCsv,
+} from './stream-harness.js';
+
+const redis = useTestRedis();
+let ws: FakeBinanceStream;
+let rest: FakeBinance;
+
+beforeEach(async () => {
+  await redis.flush();
+  ws = new FakeBinanceStream();
+  rest = new FakeBinance();
+  await Promise.all([ws.start(), rest.start()]);
+});
+afterEach(() => Promise.all([ws.stop(), rest.stop()]));
+
+/** The venue's top moves: the stream pushes it, and its REST answer says the same from now on. */
+function move(productId: string, bid: [string, string] | undefined, ask: [string, string] | undefined): void {
+  ws.setTop(productId, bid, ask);
+  rest.set(productId.replace('-', ''), { bid: bid ?? null, ask: ask ?? null });
+}
+
+function args(products: string[], more: string[] = []): string[] {
+  const csv = writeCsv(products.map((p) => [p, 'binance'] as const));
+  return [
+    '--csv',
+    csv,
+    '--stream',
+    '--ws-url',
+    `binance=${ws.url}`,
+    '--base-url',
+    `binance=${rest.url}`,
+    '--redis-url',
+    redis.url,
+    '--log-format',
+    'json',
+    ...more,
+  ];
+}
+
+describe('l1-fetch --stream (binance bookTicker)', () => {
+  it('reads the top over REST on connect, then stores every streamed change; regressions and serverShutdown are handled', async () => {
+    rest.set('BTCUSDT', { bid: ['97000.01000000', '0.50000000'], ask: ['97000.02000000', '1.00000000'] });
+    rest.set('ETHUSDT', { bid: ['3100.00000000', '2.00000000'], ask: ['3100.01000000', '3.00000000'] });
+    const run = startFetch(args(['BTC-USDT', 'ETH-USDT'], ['--feed-timeout', '3s']));
+    await ws.subscribed(['BTCUSDT', 'ETHUSDT']);
+    // The REST read after connecting stores the current top (bookTicker pushes only on change).
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 1);
+    await waitForStored(redis.client(), 'binance', 'ETH-USDT', 1);
+    move('BTC-USDT', ['97000.05000000', '0.25000000'], ['97000.06000000', '1.00000000']);
+    ws.repeatTop('BTC-USDT');
+    ws.regress('BTC-USDT');
+    move('ETH-USDT', ['3100.00000000', '2.00000000'], undefined);
+    move('BTC-USDT', ['97000.05000000', '0.25000000'], ['97000.07000000', '9.00000000']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 3);
+    await waitForStored(redis.client(), 'binance', 'ETH-USDT', 2);
+
+    // Announced cut: reconnect at once, read the tops over REST again (unchanged: nothing stored).
+    const restReads = rest.count('/api/v3/ticker/bookTicker');
+    ws.serverShutdown();
+    await ws.until(() => ws.accepted === 2 && ws.openConnections === 1, 'a reconnect after serverShutdown');
+    await ws.until(
+      () => rest.count('/api/v3/ticker/bookTicker') > restReads,
+      'a REST read after the reconnect',
+    );
+    move('BTC-USDT', ['97000.08000000', '1.00000000'], ['97000.09000000', '1.00000000']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 4);
+
+    const r = await run.stop('SIGTERM');
+    expect(r.code, r.stderr).toBe(0);
+    // The REST reads are shown tops too: receipt time, no sequence (bookTicker over REST has none).
+    const restTops = [
+      { productId: 'BTC-USDT', bid: ['97000.01000000', '0.50000000'], ask: ['97000.02000000', '1.00000000'] },
+      { productId: 'ETH-USDT', bid: ['3100.00000000', '2.00000000'], ask: ['3100.01000000', '3.00000000'] },
+    ] as const;
+    await expectStoredAsShown(redis.client(), 'binance', [
+      ...restTops.map((t) => ({
+        ...t,
+        bid: [...t.bid] as [string, string],
+        ask: [...t.ask] as [string, string],
+        timestamp: undefined,
+        sequence: '',
+      })),
+      ...ws.shown,
+    ]);
+    const btc = await readStored(redis.client(), 'binance', 'BTC-USDT');
+    expect(btc.every((s) => s.timestampSource === 'received' && s.nativeSymbol === 'BTCUSDT')).toBe(true);
+    const v = venueCounters(r.stderr, 'binance');
+    expect(v).toMatchObject({ reconnects: 1, gaps: 1 });
+    expect(r.stderr).toMatch(/the venue announced a close: serverShutdown/);
+  });
+
+  it('reconnects a feed that goes silent (no data, no server pings) past --feed-timeout', async () => {
+    rest.set('BTCUSDT', { bid: ['1.00', '1'], ask: ['1.01', '1'] });
+    const run = startFetch(args(['BTC-USDT'], ['--feed-timeout', '1s']));
+    await ws.subscribed(['BTCUSDT']);
+    ws.silent = true;
+    await ws.until(() => ws.accepted >= 2, 'a reconnect after silence', 5000);
+    ws.silent = false;
+    await ws.subscribed(['BTCUSDT']);
+    move('BTC-USDT', ['1.02', '3'], ['1.03', '1']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 2);
+    const r = await run.stop('SIGTERM');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/binance#1: no message for 1\.\d s \(feed timeout 1 s\)/);
+  });
+});
