@@ -154,7 +154,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
       process.exit(EXIT_FAILURE);
     }
     log.info(
-      `${signal}: stopping; finishing requests in flight and writing ${queue.depth} queued snapshot(s) (send again to exit at once)`,
+      `${signal}: stopping; ${options.stream ? 'closing the streams' : 'finishing requests in flight'} and writing ${queue.depth} queued snapshot(s) (send again to exit at once)`,
     );
     stop.abort(new Error(signal));
   };
