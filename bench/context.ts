@@ -33,6 +33,10 @@ export interface Sizes {
   e2eProducts: number;
   e2eReps: number;
   coldStartReps: number;
+  /** Changes pushed per streaming throughput run, repetitions, and seconds of the 2,000/s latency run. */
+  streamChanges: number;
+  streamReps: number;
+  streamLatencySeconds: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -53,6 +57,9 @@ export const SIZES: Record<Mode, Sizes> = {
     e2eProducts: 100,
     e2eReps: 5,
     coldStartReps: 15,
+    streamChanges: 200_000,
+    streamReps: 3,
+    streamLatencySeconds: 10,
   },
   quick: {
     products: 100,
@@ -71,6 +78,9 @@ export const SIZES: Record<Mode, Sizes> = {
     e2eProducts: 100,
     e2eReps: 3,
     coldStartReps: 7,
+    streamChanges: 100_000,
+    streamReps: 2,
+    streamLatencySeconds: 5,
   },
   tiny: {
     products: 10,
@@ -89,6 +99,9 @@ export const SIZES: Record<Mode, Sizes> = {
     e2eProducts: 5,
     e2eReps: 1,
     coldStartReps: 1,
+    streamChanges: 2_000,
+    streamReps: 1,
+    streamLatencySeconds: 1,
   },
 };
 

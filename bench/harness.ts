@@ -10,10 +10,11 @@ import { coldStartCase, endToEndCase } from './cases/cli.js';
 import { memoryCase } from './cases/memory.js';
 import { latestCase, populateOneProduct, rangeCase } from './cases/reads.js';
 import { storeThroughput } from './cases/store-throughput.js';
+import { streamCase } from './cases/stream.js';
 import { type BenchContext, findProjectRoot, type Mode, SIZES, type Sizes } from './context.js';
 import type { BenchReport, CaseResult } from './report.js';
 
-export const CASE_IDS = ['store', 'range', 'latest', 'memory', 'e2e', 'cold-start'] as const;
+export const CASE_IDS = ['store', 'range', 'latest', 'memory', 'e2e', 'cold-start', 'stream'] as const;
 export type CaseId = (typeof CASE_IDS)[number];
 
 export interface BenchOptions {
@@ -74,6 +75,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await run('memory', () => memoryCase(ctx));
     await run('e2e', () => endToEndCase(ctx));
     await run('cold-start', () => coldStartCase(ctx));
+    await run('stream', () => streamCase(ctx));
     await ctx.flush();
     const cpu = cpus();
     return {

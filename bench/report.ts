@@ -50,7 +50,8 @@ export function ratio(row: Row, base: Row): { name: string; ratio: number } {
 
 function fmt(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  if (unit === 'snap/s' || unit === 'ops/s') return Math.round(value).toLocaleString('en-US');
+  if (unit === 'snap/s' || unit === 'ops/s' || unit === 'req/min')
+    return Math.round(value).toLocaleString('en-US');
   if (unit === 'B/snap' || unit === 'B') return Math.round(value).toLocaleString('en-US');
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
