@@ -240,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
     if (streaming || flags[key] === undefined) continue;
     // Name what the user wrote: the flag, or its environment variable.
     const from = program.getOptionValueSource(key) === 'env' ? envVarName(flag) : flag;
-    throw new UsageError(`${from} needs --stream`);
+    throw new UsageError(`${from}: applies only with --stream (add --stream, or leave it out)`);
   }
   const wsUrls = streaming ? parseWsUrlOverrides(flags.wsUrl ?? []) : {};
   const polling = flags.interval !== undefined;

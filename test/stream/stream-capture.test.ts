@@ -87,7 +87,9 @@ describe('l1-fetch --stream: bad flags are exit 2 with one line, before anything
       redis.url,
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^l1-fetch: --min-interval needs --stream\n$/);
+    expect(r.stderr).toMatch(
+      /^l1-fetch: --min-interval: applies only with --stream \(add --stream, or leave it out\)\n$/,
+    );
   });
 });
 
