@@ -14,6 +14,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunStats } from '../capture/run-stats.js';
+import type { VenueStreamStats } from '../capture/streamer.js';
 import type { WriteQueue } from '../capture/write-queue.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type HealthInput, type HealthVerdict, judgeHealth } from './health.js';
@@ -22,6 +23,8 @@ import { type HealthInput, type HealthVerdict, judgeHealth } from './health.js';
 export interface CaptureRun {
   stats: RunStats;
   queue: WriteQueue;
+  /** The streams' per-venue counters, in a --stream run. */
+  venues?: (() => VenueStreamStats[]) | undefined;
 }
 
 /** One labelled value of a metric read at scrape time. */
@@ -112,6 +115,7 @@ export class CaptureMetrics {
       [],
       () => [[{}, this.redisUp() ? 1 : 0]],
     );
+    this.streamMetrics();
     this.writeSeconds = new Histogram({
       name: 'l1_redis_write_duration_seconds',
       help: 'Time of one Redis write call (a batch of snapshots), by outcome',
@@ -119,6 +123,49 @@ export class CaptureMetrics {
       buckets: WRITE_BUCKETS,
       registers: [this.registry],
     });
+  }
+
+  /** `--stream`: the connections' counters by venue (nothing is exported in a polling run). */
+  private streamMetrics(): void {
+    const streams = () => this.run?.venues?.() ?? [];
+    const perVenue = (pick: (v: VenueStreamStats) => number) => () =>
+      streams().map((v) => [{ venue: v.exchange }, pick(v)] as const);
+    const counters: [string, string, (v: VenueStreamStats) => number][] = [
+      [
+        'l1_stream_reconnects_total',
+        'Stream connections opened again after a close, by venue',
+        (v) => v.reconnects,
+      ],
+      [
+        'l1_stream_resyncs_total',
+        'Products re-snapshotted after their book was found inconsistent, by venue',
+        (v) => v.resyncs,
+      ],
+      ['l1_stream_gaps_total', 'Proven missed updates, resets and venue restarts, by venue', (v) => v.gaps],
+      [
+        'l1_stream_malformed_total',
+        'Stream messages that could not be read and were skipped, by venue',
+        (v) => v.malformed,
+      ],
+      [
+        'l1_stream_rest_fallbacks_total',
+        'Times a stream connection fell back to REST polling, by venue',
+        (v) => v.fallbacks,
+      ],
+    ];
+    for (const [name, help, pick] of counters) this.counterFrom(name, help, ['venue'], perVenue(pick));
+    this.gaugeFrom(
+      'l1_stream_connections_open',
+      'Stream connections open now, by venue',
+      ['venue'],
+      perVenue((v) => v.open),
+    );
+    this.gaugeFrom(
+      'l1_stream_connections_polling',
+      'Stream connections whose products are polled over REST now (stream unreachable), by venue',
+      ['venue'],
+      perVenue((v) => v.polling),
+    );
   }
 
   /** The capture's own state; called once the capture loop has built it. */

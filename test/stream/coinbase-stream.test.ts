@@ -60,7 +60,7 @@ describe('l1-fetch --stream (coinbase level2_batch)', () => {
           ['BTC-USD', 'coinbase'],
           ['ETH-USD', 'coinbase'],
         ]),
-        ['--feed-timeout', '3s'],
+        ['--feed-timeout', '3s', '--metrics-port', '0'],
       ),
     );
     await fake.subscribed(['BTC-USD', 'ETH-USD']);
@@ -85,6 +85,13 @@ describe('l1-fetch --stream (coinbase level2_batch)', () => {
     fake.setTop('BTC-USD', undefined, ['97000.18', '1.1']);
     await waitForStored(redis.client(), 'coinbase', 'BTC-USD', 5);
     await waitForStored(redis.client(), 'coinbase', 'ETH-USD', 3);
+
+    // The same counters on /metrics, for Prometheus.
+    const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(run.stderr())?.[1];
+    const scraped = await (await fetch(metricsUrl ?? 'http://127.0.0.1:1/')).text();
+    expect(scraped).toContain('l1_stream_reconnects_total{venue="coinbase"} 1');
+    expect(scraped).toContain('l1_stream_resyncs_total{venue="coinbase"} 1');
+    expect(scraped).toContain('l1_stream_connections_open{venue="coinbase"} 1');
 
     const r = await run.stop('SIGTERM');
     expect(r.code, r.stderr).toBe(0);
