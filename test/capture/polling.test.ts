@@ -134,7 +134,9 @@ describe('l1-fetch --interval', () => {
         ],
         { timeoutMs: 20_000 },
       );
-      await new Promise((r) => setTimeout(r, 1000));
+      // Polling for real before the outage (a busy machine can take a while to start the CLI).
+      for (let waited = 0; fake.served.length < 10 && waited < 10_000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
       await own.kill();
       const servedBeforeOutage = fake.served.length;
       await new Promise((r) => setTimeout(r, 1500));

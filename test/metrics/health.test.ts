@@ -60,20 +60,20 @@ describe('CaptureMetrics registration', () => {
     const metrics = new CaptureMetrics({ staleAfterMs: 60_000 });
     const reconnects = new Map([['kraken', 2]]);
     let spool = 7;
-    metrics.counterFrom('l1_stream_reconnects_total', 'WebSocket reconnects', ['venue'], () =>
+    metrics.counterFrom('l1_example_reconnects_total', 'WebSocket reconnects', ['venue'], () =>
       [...reconnects].map(([venue, n]) => [{ venue }, n] as const),
     );
     metrics.setSpoolDepth(() => spool);
     let text = await metrics.metricsText();
-    expect(text).toContain('# TYPE l1_stream_reconnects_total counter');
-    expect(text).toContain('l1_stream_reconnects_total{venue="kraken"} 2');
+    expect(text).toContain('# TYPE l1_example_reconnects_total counter');
+    expect(text).toContain('l1_example_reconnects_total{venue="kraken"} 2');
     expect(text).toContain('l1_spool_depth 7');
     reconnects.set('kraken', 5);
     reconnects.set('okx', 1);
     spool = 0;
     text = await metrics.metricsText();
-    expect(text).toContain('l1_stream_reconnects_total{venue="kraken"} 5');
-    expect(text).toContain('l1_stream_reconnects_total{venue="okx"} 1');
+    expect(text).toContain('l1_example_reconnects_total{venue="kraken"} 5');
+    expect(text).toContain('l1_example_reconnects_total{venue="okx"} 1');
     expect(text).toContain('l1_spool_depth 0');
   });
 });
