@@ -164,7 +164,14 @@ describe('l1-fetch --interval', () => {
     const products = ids(3);
     fake.addProducts(products);
     const r = await runCli(FETCH_BIN, fetchArgs(products, ['--interval', '100ms']), {
-      onSpawn: (_pid, child) => setTimeout(() => child.kill('SIGTERM'), 1500),
+      // Stopped once it has polled a few rounds, however long a busy machine takes to start it.
+      onSpawn: (_pid, child) => {
+        const check = setInterval(() => {
+          if (fake.served.length < 6) return;
+          clearInterval(check);
+          child.kill('SIGTERM');
+        }, 20);
+      },
     });
     expect(r.stderr).toContain('SIGTERM: stopping');
     expect(r.stdout).toMatch(/^PRODUCT\s+FETCHED\s+STORED/);
