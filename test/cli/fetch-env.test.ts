@@ -3,7 +3,7 @@
  * environment over defaults. The options are read from the program itself (--print-config lists
  * them), so a flag added later is covered without touching this file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,9 +79,12 @@ describe('l1-fetch environment variables', () => {
     expect(options.length).toBeGreaterThan(15);
     const help = await runCli(FETCH_BIN, ['--help']);
     const helpText = help.stdout.replace(/\s+/g, ' ');
+    // The README lists them too, so that nobody has to run --help to configure a container.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const o of options) {
       expect(o.env, o.flag).toBe(upperSnake(o.flag));
       expect(helpText, o.flag).toContain(`env: ${o.env}`);
+      expect(readme, `README lists ${o.env}`).toContain(`\`${o.env}\``);
     }
   });
 
