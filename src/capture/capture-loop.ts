@@ -7,11 +7,11 @@
  * deadline and print a summary; a second signal exits at once.
  */
 import type { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { EXIT_FAILURE, EXIT_OK, type ExchangeError, errorMessage } from '../errors.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import type { RetryPolicy } from '../exchanges/fetch-runner.js';
+import type { RedisClient } from '../store/redis-client.js';
 import { describeRedisError } from '../store/redis-connection.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type Align, renderTable } from '../text-table.js';
@@ -43,7 +43,7 @@ export interface CaptureLoopOptions {
 export interface CaptureLoopDeps {
   targets: readonly Target[];
   clients: Map<ExchangeId, VenueClient>;
-  redis: Redis;
+  redis: RedisClient;
   store: RedisStore;
   log: CaptureLog;
   stdout: Writable;

@@ -5,6 +5,7 @@
 import { Option } from 'commander';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
+import { describeShard, parseShard, type Shard, selectShard } from '../capture/shard.js';
 import { targetName } from '../capture/targets.js';
 import { DEFAULT_WRITE_QUEUE } from '../capture/write-queue.js';
 import { DEFAULT_RETRY, DEFAULT_STREAM, DEFAULTS } from '../config.js';
@@ -12,7 +13,7 @@ import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
-import { connectRedis } from '../store/redis-connection.js';
+import { connectRedisClient, keepReconnecting } from '../store/cluster-connection.js';
 import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
@@ -27,6 +28,7 @@ const TOOL = 'l1-fetch';
 interface FetchFlags {
   csv: string;
   redisUrl?: string;
+  shard?: Shard;
   baseUrl?: string[];
   exchange?: string;
   json?: boolean;
@@ -66,6 +68,8 @@ function buildProgram() {
       '  $ l1-fetch --csv venues.csv --stream                        # every change of the top of book, until Ctrl-C',
       '  $ l1-fetch --csv venues.csv --stream --min-interval 100ms --duration 8h --retention 7d',
       '  $ l1-fetch --csv products.csv --stream --ws-url coinbase=wss://ws-feed-public.sandbox.exchange.coinbase.com',
+      '  $ l1-fetch --csv products.csv --interval 1s --redis-url redis+cluster://10.0.0.1:7000,10.0.0.2:7000',
+      '  $ l1-fetch --csv products.csv --interval 1s --shard 2/3   # the 2nd of 3 processes sharing the CSV',
       '',
       '--stream keeps one WebSocket per venue (or a few) instead of polling: Coinbase level2_batch (a local book),',
       'Binance bookTicker, Kraken v2 ticker (bbo), OKX bbo-tbt, Bybit orderbook.1. A snapshot is stored only when',
@@ -97,7 +101,13 @@ function buildProgram() {
     .requiredOption('--csv <file>', 'CSV file with a product_id column')
     .option(
       '--redis-url <url>',
-      `Redis to write to: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl})`,
+      `Redis to write to: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
+    )
+    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster')
+    .option(
+      '--shard <K/N>',
+      'capture only the K-th of N stable shares of the CSV (run N processes, K = 1..N, to split it)',
+      parseShard,
     )
     .option(
       '--exchange <name>',
@@ -275,6 +285,12 @@ async function main(argv: string[]): Promise<number> {
   ]);
   const products = readProductsCsv(flags.csv, { defaultExchange });
   for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
+  // --shard narrows the CSV's targets before anything else sees them, whatever the capture mode.
+  const targets = flags.shard ? selectShard(products.targets, flags.shard) : products.targets;
+  if (flags.shard) {
+    process.stderr.write(`${TOOL}: ${describeShard(flags.shard, targets.length, products.targets.length)}\n`);
+    if (targets.length === 0) return EXIT_OK;
+  }
 
   // Listening before anything else happens: a port in use is an input error at start (exit 2).
   const metrics = await startMetricsIfAsked(program, flags.staleAfter ?? DEFAULTS.staleAfterMs);
@@ -289,9 +305,8 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   for (const w of redisTarget.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
-  const redis = await connectRedis(redisTarget.url, redisTarget.connect);
+  const redis = await connectRedisClient(redisTarget.url, redisTarget.connect);
   metrics?.metrics.setRedis(redis);
-  const targets = products.targets;
   const first = targets[0];
   if (first) {
     try {
@@ -315,7 +330,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (polling || streaming) {
       // Connected and checked: from now on ride out outages instead of failing fast.
-      redis.options.retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000);
+      keepReconnecting(redis, (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000));
       return await runCaptureLoop(
         {
           targets,

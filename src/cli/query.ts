@@ -4,7 +4,6 @@
  * the product list, statistics, charts, a live follow, and pruning by hand. The flags become a
  * checked plan in src/query/query-plan.ts; this file connects, runs the plan and prints.
  */
-import type { Redis } from 'ioredis';
 import { DEFAULTS } from '../config.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { EXCHANGE_IDS } from '../exchanges/exchange-ids.js';
@@ -16,8 +15,9 @@ import { LIST_COLUMNS, renderListTable, toListRecord } from '../query/product-li
 import { buildQueryPlan, DEFAULT_LIMIT, type QueryFlags, type QueryPlan } from '../query/query-plan.js';
 import { RangeStats, renderStatsText, STATS_COLUMNS } from '../query/range-stats.js';
 import { type FlatRecord, recordsToCsv, recordsToNdjson } from '../query/records.js';
+import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
-import { connectRedis } from '../store/redis-connection.js';
+import type { RedisClient } from '../store/redis-client.js';
 import { RedisStore } from '../store/redis-store.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
 import { attachEnvVars } from './env-options.js';
@@ -104,8 +104,9 @@ function buildProgram() {
     .option('--yes', 'with --prune: do not ask for confirmation')
     .option(
       '--redis-url <url>',
-      `Redis to read from: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl})`,
-    );
+      `Redis to read from: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
+    )
+    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster');
 }
 
 const out = process.stdout;
@@ -258,7 +259,7 @@ async function runPrune(store: RedisStore, plan: Extract<QueryPlan, { mode: 'pru
 }
 
 /** Connection errors reach follow() as rejected commands; without a listener ioredis would also print them. */
-function quiet(redis: Redis): Redis {
+function quiet(redis: RedisClient): RedisClient {
   redis.on('error', () => {});
   return redis;
 }
@@ -285,7 +286,7 @@ async function runFollow(
       signal: abort.signal,
       warn: say,
       reconnect: async () => {
-        const redis = quiet(await connectRedis(redisTarget.url, redisTarget.connect));
+        const redis = quiet(await connectRedisClient(redisTarget.url, redisTarget.connect));
         conn.store.redis.disconnect();
         conn.store = new RedisStore(redis);
         return conn.store;
@@ -325,7 +326,7 @@ async function main(argv: string[]): Promise<number> {
   });
 
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
-  const conn = { store: new RedisStore(await connectRedis(redisTarget.url, redisTarget.connect)) };
+  const conn = { store: new RedisStore(await connectRedisClient(redisTarget.url, redisTarget.connect)) };
   try {
     switch (plan.mode) {
       case 'rows':

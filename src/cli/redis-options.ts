@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { resolveRedisUrl } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { ConnectOptions } from '../store/redis-connection.js';
+import type { ClientConnectOptions } from '../store/cluster-connection.js';
 import { maskRedisUrl, validateRedisUrl } from '../store/redis-connection.js';
 import { hasTlsOptions, loadRedisTls, type NamedFile, type RedisTlsFiles } from '../store/redis-tls.js';
 import { optionOrigin } from './env-options.js';
@@ -14,6 +14,7 @@ import { optionOrigin } from './env-options.js';
 /** The flags that say how to reach Redis; l1-query gives environment variables to these alone. */
 export const REDIS_FLAGS = [
   '--redis-url',
+  '--cluster',
   '--redis-tls-ca',
   '--redis-tls-cert',
   '--redis-tls-key',
@@ -46,14 +47,15 @@ export function addRedisTlsOptions(program: Command): Command {
 
 export interface RedisTarget {
   url: string;
-  /** What to connect with (TLS options when there are any). */
-  connect: ConnectOptions;
+  /** What to connect with (cluster or not; TLS options when there are any). */
+  connect: ClientConnectOptions;
   /** One-line warnings to print before connecting. */
   warnings: string[];
 }
 
 interface RedisFlags {
   redisUrl?: string;
+  cluster?: boolean;
   redisTlsCa?: string;
   redisTlsCert?: string;
   redisTlsKey?: string;
@@ -79,12 +81,13 @@ export function resolveRedisTarget(program: Command, env: NodeJS.ProcessEnv = pr
     key: file('redisTlsKey'),
     insecure: flags.redisTlsInsecure ? optionOrigin(program, 'redisTlsInsecure') : undefined,
   };
-  if (!hasTlsOptions(files)) return { url, connect: {}, warnings: [] };
+  const cluster = flags.cluster === true;
+  if (!hasTlsOptions(files)) return { url, connect: { cluster }, warnings: [] };
   const given = files.ca ?? files.cert ?? files.key;
   const firstName = given?.name ?? files.insecure ?? '--redis-tls-insecure';
-  if (!url.toLowerCase().startsWith('rediss://')) {
+  if (!/^rediss(\+cluster)?:\/\//i.test(url)) {
     throw new UsageError(
-      `${firstName}: TLS options need a rediss:// URL, and ${urlOrigin} is '${maskRedisUrl(url)}'`,
+      `${firstName}: TLS options need a rediss:// (or rediss+cluster://) URL, and ${urlOrigin} is '${maskRedisUrl(url)}'`,
     );
   }
   const tls = loadRedisTls(files);
@@ -93,5 +96,5 @@ export function resolveRedisTarget(program: Command, env: NodeJS.ProcessEnv = pr
         `${files.insecure}: the Redis server's certificate is NOT verified; use this only with a throwaway test server`,
       ]
     : [];
-  return { url, connect: { redisOptions: { tls } }, warnings };
+  return { url, connect: { cluster, redisOptions: { tls } }, warnings };
 }

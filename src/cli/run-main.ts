@@ -34,6 +34,12 @@ export function reportError(tool: string, err: unknown): number {
     process.stderr.write(`${tool}: Redis refused: ${describeRedisError(err)}\n`);
     return EXIT_FAILURE;
   }
+  // A Redis Cluster that kept redirecting a command (mid-reshard or failover): the setup's state,
+  // not a bug.
+  if (err instanceof Error && /^Too many Cluster redirections/.test(err.message)) {
+    process.stderr.write(`${tool}: Redis: ${describeRedisError(err)}\n`);
+    return EXIT_FAILURE;
+  }
   process.stderr.write(
     `${tool}: unexpected error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );

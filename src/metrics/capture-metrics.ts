@@ -11,11 +11,11 @@
  * process and Node metrics keep their standard names (`process_…`, `nodejs_…`) so stock
  * dashboards work. Labels are venues, products and outcomes: never a URL, so never a password.
  */
-import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunStats } from '../capture/run-stats.js';
 import type { VenueStreamStats } from '../capture/streamer.js';
 import type { WriteQueue } from '../capture/write-queue.js';
+import type { RedisClient } from '../store/redis-client.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type HealthInput, type HealthVerdict, judgeHealth } from './health.js';
 
@@ -41,7 +41,7 @@ const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 export class CaptureMetrics {
   readonly registry = new Registry();
   private run: CaptureRun | undefined;
-  private redis: Redis | undefined;
+  private redis: RedisClient | undefined;
   private readonly startedAt = performance.now();
   /** performance.now() of the last stored snapshot, by venue and product. */
   private readonly lastStored = new Map<string, { venue: string; product: string; at: number }>();
@@ -174,7 +174,7 @@ export class CaptureMetrics {
   }
 
   /** The Redis connection whose state /healthz and l1_redis_up report. */
-  setRedis(redis: Redis): void {
+  setRedis(redis: RedisClient): void {
     this.redis = redis;
   }
 

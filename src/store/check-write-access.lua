@@ -6,22 +6,25 @@
   KEYS[1]   the product set
   KEYS[2]   a snapshot hash of the first product
   KEYS[3]   that product's time index
-  ARGV      none
+  ARGV      none; on Redis Cluster the same three names come as ARGV[1..3] and KEYS is empty,
+            since the product set is in another slot than the product's keys (nothing is read:
+            acl_check_cmd only asks whether the user may run a command on those names)
 
   Returns the names of the denied commands; empty when every one is allowed.
 ]]
 
+local products, snapshot, index = KEYS[1] or ARGV[1], KEYS[2] or ARGV[2], KEYS[3] or ARGV[3]
 local denied = {}
 local function check(name, ...)
   if not redis.acl_check_cmd(name, ...) then denied[#denied + 1] = name end
 end
 
-check('EXISTS', KEYS[2])
-check('HMGET', KEYS[2], 'sequence')
-check('HSET', KEYS[2], 'sequence', '0')
-check('ZADD', KEYS[3], '0', KEYS[2])
-check('SADD', KEYS[1], 'm')
-check('ZRANGE', KEYS[3], '0', '-1')
-check('DEL', KEYS[2])
-check('ZREM', KEYS[3], KEYS[2])
+check('EXISTS', snapshot)
+check('HMGET', snapshot, 'sequence')
+check('HSET', snapshot, 'sequence', '0')
+check('ZADD', index, '0', snapshot)
+check('SADD', products, 'm')
+check('ZRANGE', index, '0', '-1')
+check('DEL', snapshot)
+check('ZREM', index, snapshot)
 return denied

@@ -1,11 +1,13 @@
 /**
  * A Lua script shipped as a .lua file next to this module, run with EVALSHA and falling back to
  * EVAL when the server does not know it yet (NOSCRIPT: first use, SCRIPT FLUSH, a restarted or
- * failed-over Redis). The SHA1 is computed locally, so the first call costs no extra round trip.
+ * failed-over Redis; on a cluster, each node that has not run it yet). The SHA1 is computed locally,
+ * so the first call costs no extra round trip.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 export class LuaScript {
   readonly source: string;
@@ -21,7 +23,11 @@ export class LuaScript {
     pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {

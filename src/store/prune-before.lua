@@ -8,6 +8,8 @@
 
   Returns the number removed; fewer than ARGV[2] means nothing older than the cutoff is left.
   The product stays in orderbook:products even when its index is left empty.
+  The hashes deleted are found in the index, so they are not in KEYS: on Redis Cluster they carry
+  the same hash tag as the index (keys.ts), so they are in the same slot.
 ]]
 
 local old = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))

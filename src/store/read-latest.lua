@@ -4,8 +4,9 @@
   KEYS[1]      the product's time index (sorted set of snapshot keys by epoch µs)
   ARGV[1..F]   the field names to read
 
-  Returns {key, value1, …, valueF}, or an empty array when the index is empty. The key is read
-  from the index inside the script, which is fine on a single Redis (not Redis Cluster).
+  Returns {key, value1, …, valueF}, or an empty array when the index is empty. The snapshot key
+  is read from the index inside the script, so it is not in KEYS: on Redis Cluster it carries the
+  same hash tag as the index (keys.ts), so it is in the same slot.
 ]]
 
 local last = redis.call('ZRANGE', KEYS[1], -1, -1)

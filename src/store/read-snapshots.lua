@@ -1,7 +1,8 @@
 --[[
   read-snapshots.lua: the stored fields of many snapshot hashes in one call.
 
-  KEYS[1..n]   snapshot hashes (a page of a time index)
+  KEYS[1..n]   snapshot hashes (a page of a time index); on Redis Cluster all in one slot (the
+               caller groups keys by slot; a page of one index is one slot, keys.ts)
   ARGV[1..F]   the field names to read, in the order the caller wants them
 
   Returns a flat array of n * F values (false for a missing field or a hash that is gone).

@@ -5,11 +5,14 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError, UsageError } from '../errors.js';
+import { isClusterUrl, maskClusterUrl, parseClusterUrl } from './cluster-url.js';
+import type { RedisClient } from './redis-client.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** The URL with any password replaced by ***, for messages. */
 export function maskRedisUrl(url: string): string {
+  if (isClusterUrl(url)) return maskClusterUrl(url);
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -19,8 +22,15 @@ export function maskRedisUrl(url: string): string {
   }
 }
 
-/** Rejects anything but redis:// and rediss:// URLs up front (exit 2, before anything is fetched). */
+/**
+ * Rejects anything but redis://, rediss:// and redis+cluster:// (rediss+cluster://) URLs up front
+ * (exit 2, before anything is fetched).
+ */
 export function validateRedisUrl(url: string, optionName = '--redis-url'): void {
+  if (isClusterUrl(url)) {
+    parseClusterUrl(url, optionName);
+    return;
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -30,7 +40,9 @@ export function validateRedisUrl(url: string, optionName = '--redis-url'): void 
     );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(`${optionName}: '${maskRedisUrl(url)}' must start with redis:// or rediss://`);
+    throw new UsageError(
+      `${optionName}: '${maskRedisUrl(url)}' must start with redis://, rediss:// or redis+cluster://`,
+    );
   }
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) {
@@ -62,27 +74,12 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     enableReadyCheck: false,
     ...options.redisOptions,
   });
-  // ioredis reports the real cause on 'error' and rejects connect() with "Connection is closed".
-  let cause: Error | undefined;
-  const onError = (err: Error) => {
-    cause = err;
-  };
-  redis.on('error', onError);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (err) {
-    redis.disconnect();
-    const reason = describeRedisError(cause ?? (err instanceof Error ? err : new Error(String(err))));
+  const failed = await openAndPing(redis);
+  if (failed)
     throw new RedisUnavailableError(
-      `cannot use Redis at ${maskRedisUrl(url)}: ${reason}${schemeHint(url, reason)}`,
-      {
-        cause: err,
-      },
+      `cannot use Redis at ${maskRedisUrl(url)}: ${failed.reason}${schemeHint(url, failed.reason)}`,
+      { cause: failed.error },
     );
-  } finally {
-    redis.off('error', onError);
-  }
   return redis;
 }
 
@@ -98,6 +95,36 @@ function schemeHint(url: string, reason: string): string {
 /** Redis refused a command for the user's ACL (a command, or a script's command or key). */
 export function isPermissionError(err: Error): boolean {
   return /^NOPERM|user executing the script can't/.test(err.message);
+}
+
+/**
+ * Connects a lazy client and checks it with PING. On failure it is disconnected and the result
+ * says why, from the real cause: ioredis reports that on 'error' (a Cluster on 'error' as its
+ * lastNodeError, and on 'node error') and rejects connect() with only "Connection is closed".
+ */
+export async function openAndPing(
+  client: RedisClient,
+): Promise<{ reason: string; error: unknown } | undefined> {
+  let cause: Error | undefined;
+  const onError = (err: Error & { lastNodeError?: Error }) => {
+    cause = err.lastNodeError ?? err;
+  };
+  client.on('error', onError);
+  client.on('node error', onError);
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    client.disconnect();
+    return {
+      reason: describeRedisError(cause ?? (error instanceof Error ? error : new Error(String(error)))),
+      error,
+    };
+  } finally {
+    client.off('error', onError);
+    client.off('node error', onError);
+  }
 }
 
 export function describeRedisError(err: Error): string {
@@ -118,6 +145,15 @@ export function describeRedisError(err: Error): string {
   if (/Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test(msg)) return 'connection lost';
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
+  // A plain client on a cluster node gets MOVED for most keys; ioredis' Cluster follows them itself.
+  if (/^(MOVED|ASK) /.test(msg))
+    return `this Redis is a cluster node (${msg.split(' ')[0]}): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster`;
+  if (/^Too many Cluster redirections/.test(msg))
+    return `the Redis Cluster kept redirecting the command, a resharding or failover in progress? (${msg})`;
+  if (/^CLUSTERDOWN/.test(msg))
+    return 'the Redis Cluster is down (some slot has no reachable master; see CLUSTER INFO on a node)';
+  if (/cluster support disabled/i.test(msg))
+    return 'this Redis is not in cluster mode: drop --cluster (or L1_CLUSTER) and use a redis:// URL';
   return msg;
 }
 

@@ -2,21 +2,24 @@
  * RedisStore: writes snapshots atomically (hash + time index + product set in one Lua call,
  * many snapshots per call, calls pipelined) and reads them back: latest, newest N, time ranges
  * streamed in batches, and the product list.
+ *
+ * On a Redis Cluster (an ioredis `Cluster`) the same methods use the cluster key scheme (keys.ts):
+ * every key of a product shares its slot, so each script still covers hash + index (+ retention)
+ * of a product; a write makes one script call per slot (per `writeBatchSize`), all sent at once so
+ * the nodes work in parallel, and registers the products with a separate, idempotent SADD.
  */
-import type { Redis } from 'ioredis';
-import { DEFAULT_EXCHANGE, isExchangeId } from '../exchanges/exchange-ids.js';
-import type { L1Snapshot, Level } from '../snapshot.js';
-import { fromEpochMicros, toEpochMicros } from '../timestamp.js';
-import {
-  indexKey,
-  PRODUCTS_KEY,
-  type ProductRef,
-  parseProductMember,
-  productMember,
-  snapshotKey,
-} from './keys.js';
+import type { L1Snapshot } from '../snapshot.js';
+import { toEpochMicros } from '../timestamp.js';
+import { type KeyScheme, type ProductRef, parseProductMember } from './keys.js';
 import { isNoScript, LuaScript } from './lua-script.js';
 import { type RangePage, splitPage } from './range-page.js';
+import {
+  type CommandTuple,
+  groupBySlot,
+  keySchemeFor,
+  type RedisClient,
+  sendCommands,
+} from './redis-client.js';
 import {
   FIELD_NAMES,
   fromFields,
@@ -86,15 +89,20 @@ const SUMMARY_CHUNK = 1000;
 const MAX_KEY_NUDGES = 1000;
 
 export class RedisStore {
+  /** The key names this store uses: the cluster scheme on a Redis Cluster, else the standalone one. */
+  readonly keys: KeyScheme;
+  private readonly cluster: boolean;
   private readonly retentionMicros: number;
   private readonly pruneBatch: number;
   private readonly writeBatchSize: number;
   private readonly readBatchSize: number;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     options: StoreOptions = {},
   ) {
+    this.keys = keySchemeFor(redis);
+    this.cluster = redis.isCluster;
     this.retentionMicros = options.retentionMicros ?? 0;
     this.pruneBatch = options.pruneBatch ?? 100;
     this.writeBatchSize = options.writeBatchSize ?? 100;
@@ -109,7 +117,7 @@ export class RedisStore {
    */
   async write(snapshots: readonly L1Snapshot[]): Promise<WriteResult> {
     const result: WriteResult = { written: 0, duplicates: 0, pruned: 0, keys: new Array(snapshots.length) };
-    const parts = new WriteKeyParts();
+    const parts = new WriteKeyParts(this.keys);
     let pending = snapshots.map(
       (snapshot, i): PendingWrite => ({ i, snapshot, micros: toEpochMicros(snapshot.timestamp), key: '' }),
     );
@@ -136,6 +144,13 @@ export class RedisStore {
    * One Lua call per `writeBatchSize` snapshots (argument layout in write-snapshots.lua). Each call
    * goes out as soon as it is built, not in one pipeline at the end: Redis runs call k while call
    * k+1 is encoded, and the calls still run in order on the one connection. Sets each item's key.
+   *
+   * On a cluster the items are first grouped by slot (a script may only touch one slot): calls to
+   * different nodes run in parallel, and ioredis follows MOVED/ASK (resharding, failover) per call.
+   * The product set is in a slot of its own, so it gets one SADD of this write's members, sent
+   * alongside: idempotent, and a failed write is retried whole by the caller (the script is
+   * idempotent too). A snapshot's product may thus be listed a moment before its data, or (if this
+   * SADD alone fails) a moment after: the one place where cluster mode is not one atomic step.
    */
   private async runWrite(
     items: PendingWrite[],
@@ -143,40 +158,63 @@ export class RedisStore {
     parts: WriteKeyParts,
   ): Promise<number[]> {
     const calls: Promise<unknown>[] = [];
-    for (let start = 0; start < items.length; start += this.writeBatchSize) {
-      const end = Math.min(items.length, start + this.writeBatchSize);
-      const keys: string[] = [PRODUCTS_KEY];
-      const args: (string | number)[] = [
-        this.retentionMicros,
-        this.pruneBatch,
-        FIELD_NAMES.length,
-        ...FIELD_NAMES,
-      ];
-      for (let j = start; j < end; j++) {
-        const p = items[j] as PendingWrite;
-        const s = p.snapshot;
-        const product = parts.product(s);
-        p.key = parts.snapshotKey(s, p.micros);
-        keys.push(p.key, product.index);
-        args.push(p.micros, product.member);
-        pushFieldValues(args, s);
+    const order: PendingWrite[][] = [];
+    const groups = this.cluster
+      ? groupBySlot(items, (p) => parts.product(p.snapshot).index).values()
+      : [items];
+    for (const group of groups) {
+      for (let start = 0; start < group.length; start += this.writeBatchSize) {
+        const chunk = group.slice(start, start + this.writeBatchSize);
+        calls.push(this.writeCall(chunk, parts));
+        order.push(chunk);
       }
-      calls.push(writeScript.run(this.redis, keys, args));
     }
-    const statuses: number[] = [];
-    for (const reply of await Promise.all(calls)) {
+    // Awaited together: a failed call must not leave the other promise's rejection unhandled.
+    const [replies] = await Promise.all([
+      Promise.all(calls),
+      this.cluster ? this.registerProducts(items, parts) : undefined,
+    ]);
+    const status = new Map<PendingWrite, number>();
+    for (const [c, reply] of replies.entries()) {
       const codes = reply as number[];
       result.pruned += codes[codes.length - 1] ?? 0;
-      for (let k = 0; k < codes.length - 1; k++) statuses.push(codes[k] as number);
+      for (const [k, p] of (order[c] ?? []).entries()) status.set(p, codes[k] as number);
     }
-    return statuses;
+    return items.map((p) => status.get(p) as number);
+  }
+
+  /** One write-snapshots.lua call for `chunk` (one slot on a cluster); sets each item's key. */
+  private writeCall(chunk: readonly PendingWrite[], parts: WriteKeyParts): Promise<unknown> {
+    const keys: string[] = this.cluster ? [] : [this.keys.productsKey];
+    const args: (string | number)[] = [
+      this.retentionMicros,
+      this.pruneBatch,
+      this.cluster ? '0' : '1',
+      FIELD_NAMES.length,
+      ...FIELD_NAMES,
+    ];
+    for (const p of chunk) {
+      const s = p.snapshot;
+      const product = parts.product(s);
+      p.key = parts.snapshotKey(s, p.micros);
+      keys.push(p.key, product.index);
+      args.push(p.micros, product.member);
+      pushFieldValues(args, s);
+    }
+    return writeScript.run(this.redis, keys, args);
+  }
+
+  /** Cluster mode: adds the products of `items` to the product set (one SADD, idempotent). */
+  private registerProducts(items: readonly PendingWrite[], parts: WriteKeyParts): Promise<unknown> {
+    const members = new Set(items.map((p) => parts.product(p.snapshot).member));
+    return this.redis.sadd(this.keys.productsKey, ...members);
   }
 
   /** The newest snapshot of a product (highest exchange time), or undefined. */
   async latest(ref: ProductRef): Promise<StoredSnapshot | undefined> {
     const reply = (await latestScript.run(
       this.redis,
-      [indexKey(ref.exchange, ref.productId)],
+      [this.keys.indexKey(ref.exchange, ref.productId)],
       READ_FIELDS,
     )) as (string | null)[];
     const key = reply[0];
@@ -203,7 +241,7 @@ export class RedisStore {
    * (pruned meanwhile) is skipped, and the limit is still filled from later entries.
    */
   async *range(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredSnapshot> {
-    const index = indexKey(ref.exchange, ref.productId);
+    const index = this.keys.indexKey(ref.exchange, ref.productId);
     const desc = query.order === 'desc';
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     if (remaining <= 0) return;
@@ -246,22 +284,25 @@ export class RedisStore {
     }
   }
 
-  /** The hashes of `keys`, in order, by one read-snapshots.lua call (one reply, not one per key). */
+  /**
+   * The hashes of `keys`, in order, by one read-snapshots.lua call (one reply, not one per key);
+   * on a cluster one call per slot (a range page is one slot; the latest keys of `summaries` are not).
+   */
   private async readHashes(keys: readonly string[]): Promise<StoredSnapshot[]> {
     if (keys.length === 0) return [];
-    const flat = (await readScript.run(this.redis, keys, READ_FIELDS)) as (string | null)[];
-    const out: StoredSnapshot[] = [];
-    for (const [j, key] of keys.entries()) {
-      const s = fromFields(key, flat, j * READ_FIELDS.length);
-      if (s) out.push(s);
-    }
-    return out;
+    const groups = this.cluster ? [...groupBySlot(keys, (k) => k).values()] : [keys];
+    if (groups.length === 1) return decodeHashes(keys, await readScript.run(this.redis, keys, READ_FIELDS));
+    const read = await Promise.all(
+      groups.map(async (group) => decodeHashes(group, await readScript.run(this.redis, group, READ_FIELDS))),
+    );
+    const byKey = new Map(read.flat().map((s) => [s.key, s]));
+    return keys.map((k) => byKey.get(k)).filter((s): s is StoredSnapshot => s !== undefined);
   }
 
   /** How many snapshots a product has in a range (both bounds inclusive). */
   async count(ref: ProductRef, fromMicros?: number, toMicros?: number): Promise<number> {
     return this.redis.zcount(
-      indexKey(ref.exchange, ref.productId),
+      this.keys.indexKey(ref.exchange, ref.productId),
       fromMicros === undefined ? '-inf' : fromMicros,
       toMicros === undefined ? '+inf' : toMicros,
     );
@@ -269,7 +310,7 @@ export class RedisStore {
 
   /** Every product that was ever stored, sorted by exchange then id. */
   async products(): Promise<ProductRef[]> {
-    const members = await this.redis.smembers(PRODUCTS_KEY);
+    const members = await this.redis.smembers(this.keys.productsKey);
     return members
       .map(parseProductMember)
       .filter((r): r is ProductRef => r !== undefined)
@@ -279,22 +320,22 @@ export class RedisStore {
   /**
    * What `l1-query --list` shows for each product: snapshot count, first and last time, latest
    * snapshot. Round trips do not grow with the number of products: one pipeline of ZCARD + first
-   * and last index entry per product, then one pipeline of HGETALL for the latest hashes. A product
-   * whose index is empty (all pruned) comes back with count 0 and nothing else.
+   * and last index entry per product, then one read of the latest hashes (on a cluster: the same
+   * commands sent at once, each to its node; see sendCommands). A product whose index is empty
+   * (all pruned) comes back with count 0 and nothing else.
    */
   async summaries(refs?: readonly ProductRef[]): Promise<ProductSummary[]> {
     const products = refs ?? (await this.products());
     const out: ProductSummary[] = [];
     for (let start = 0; start < products.length; start += SUMMARY_CHUNK) {
       const chunk = products.slice(start, start + SUMMARY_CHUNK);
-      const pipeline = this.redis.pipeline();
+      const commands: CommandTuple[] = [];
       for (const ref of chunk) {
-        const index = indexKey(ref.exchange, ref.productId);
-        pipeline.zcard(index);
-        pipeline.zrange(index, 0, 0, 'WITHSCORES');
-        pipeline.zrange(index, -1, -1, 'WITHSCORES');
+        const index = this.keys.indexKey(ref.exchange, ref.productId);
+        commands.push(['zcard', index], ['zrange', index, 0, 0, 'WITHSCORES']);
+        commands.push(['zrange', index, -1, -1, 'WITHSCORES']);
       }
-      const replies = await execAll(pipeline);
+      const replies = await sendCommands(this.redis, commands);
       const latestKeys = new Map<ProductSummary, string>();
       for (const [j, ref] of chunk.entries()) {
         const count = replies[3 * j] as number;
@@ -320,25 +361,38 @@ export class RedisStore {
 
   /** How many snapshots of each product are strictly older than `beforeMicros` (one pipeline). */
   async countBefore(refs: readonly ProductRef[], beforeMicros: number): Promise<number[]> {
-    if (refs.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const ref of refs)
-      pipeline.zcount(indexKey(ref.exchange, ref.productId), '-inf', `(${beforeMicros}`);
-    return (await execAll(pipeline)) as number[];
+    const commands = refs.map(
+      (ref): CommandTuple => [
+        'zcount',
+        this.keys.indexKey(ref.exchange, ref.productId),
+        '-inf',
+        `(${beforeMicros}`,
+      ],
+    );
+    return (await sendCommands(this.redis, commands)) as number[];
   }
 
   /**
    * Removes every snapshot strictly older than `beforeMicros` from the given products: hash and
    * index entry together (prune-before.lua), at most `batch` per product per script call so Redis
-   * is never blocked for long, the calls for all products pipelined in rounds. Products stay in the
+   * is never blocked for long, the calls for all products pipelined in rounds (on a cluster: sent
+   * at once, each to its product's node). Products stay in the
    * product set (`summaries` reports an emptied one with count 0). Returns the number removed per
    * product, in the order given.
    */
   async pruneBefore(refs: readonly ProductRef[], beforeMicros: number, batch = 500): Promise<number[]> {
     const removed = refs.map(() => 0);
     const cutoff = String(Math.floor(beforeMicros));
-    let pending = refs.map((ref, i) => ({ i, index: indexKey(ref.exchange, ref.productId) }));
+    let pending = refs.map((ref, i) => ({ i, index: this.keys.indexKey(ref.exchange, ref.productId) }));
     while (pending.length > 0) {
+      if (this.cluster) {
+        const counts = await Promise.all(
+          pending.map((p) => pruneScript.run(this.redis, [p.index], [cutoff, batch]) as Promise<number>),
+        );
+        for (const [j, p] of pending.entries()) removed[p.i] = (removed[p.i] ?? 0) + (counts[j] ?? 0);
+        pending = pending.filter((_, j) => (counts[j] ?? 0) >= batch);
+        continue;
+      }
       const pipeline = this.redis.pipeline();
       for (const p of pending) pruneScript.queue(pipeline, [p.index], [cutoff, batch]);
       const replies = (await pipeline.exec()) ?? [];
@@ -367,19 +421,21 @@ interface PendingWrite {
   key: string;
 }
 
+/** The snapshots of a read-snapshots.lua reply for `keys`, skipping hashes that are gone. */
+function decodeHashes(keys: readonly string[], reply: unknown): StoredSnapshot[] {
+  const flat = reply as (string | null)[];
+  const out: StoredSnapshot[] = [];
+  for (const [j, key] of keys.entries()) {
+    const s = fromFields(key, flat, j * READ_FIELDS.length);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
 /** A page of keys with its HGETALL pipeline already sent. */
 interface FetchedPage {
   page: RangePage;
   /** The keys whose hashes were asked for (the page, cut to the limit). */
   keys: string[];
   hashes: Promise<StoredSnapshot[]>;
-}
-
-/** Runs a pipeline and returns its replies, throwing the first error. */
-async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, reply]) => {
-    if (err) throw err;
-    return reply;
-  });
 }

@@ -4,11 +4,11 @@
  * is written. Redis 7's redis.acl_check_cmd answers without running the commands. On Redis 6.2,
  * which lacks it, the check is skipped and a denied write fails on its own (also one line).
  */
-import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
-import { indexKey, KEY_PREFIX, PRODUCTS_KEY, snapshotKey } from './keys.js';
+import { KEY_PREFIX } from './keys.js';
 import { LuaScript } from './lua-script.js';
+import { keySchemeFor, type RedisClient } from './redis-client.js';
 import { describeRedisError, isPermissionError, maskRedisUrl } from './redis-connection.js';
 
 const checkScript = new LuaScript('./check-write-access.lua');
@@ -17,18 +17,23 @@ const checkScript = new LuaScript('./check-write-access.lua');
 const PROBE_TIMESTAMP = '2000-01-01T00:00:00.000000Z';
 
 export async function checkWriteAccess(
-  redis: Redis,
+  redis: RedisClient,
   url: string,
   sample: { exchange: ExchangeId; productId: string },
 ): Promise<void> {
+  const scheme = keySchemeFor(redis);
   const keys = [
-    PRODUCTS_KEY,
-    snapshotKey(sample.exchange, sample.productId, PROBE_TIMESTAMP),
-    indexKey(sample.exchange, sample.productId),
+    scheme.productsKey,
+    scheme.snapshotKey(sample.exchange, sample.productId, PROBE_TIMESTAMP),
+    scheme.indexKey(sample.exchange, sample.productId),
   ];
   let denied: string[];
   try {
-    denied = (await checkScript.run(redis, keys, [])) as string[];
+    // On a cluster the product set and the product's keys are in two slots, which no script may
+    // declare together: they go as arguments (the check reads no key, it asks about the names).
+    denied = (await (redis.isCluster
+      ? checkScript.run(redis, [], keys)
+      : checkScript.run(redis, keys, []))) as string[];
   } catch (err) {
     if (!(err instanceof Error)) throw err;
     // Redis 6.2 has no acl_check_cmd: the first write will tell.

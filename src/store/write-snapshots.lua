@@ -1,20 +1,27 @@
 --[[
   write-snapshots.lua: stores a batch of snapshots atomically, with optional retention.
 
-  KEYS[1]          orderbook:products (set of product members)
-  KEYS[2i]         snapshot hash of snapshot i (i = 1..n)
-  KEYS[2i+1]       time index (sorted set) of snapshot i's product
+  KEYS[1]          orderbook:products (set of product members), only when ARGV[3] is '1'
+  KEYS[o+2i-1]     snapshot hash of snapshot i (i = 1..n); o = 1 with the product set, 0 without
+  KEYS[o+2i]       time index (sorted set) of snapshot i's product
 
   ARGV[1]          retention in microseconds; '0' keeps everything
   ARGV[2]          most index entries pruned per product per call (bounded work per write)
-  ARGV[3]          F: the number of fields every snapshot of this call has
-  ARGV[4..3+F]     their names, once per call; the first three are compared on a key clash
+  ARGV[3]          '1': add each product's member to KEYS[1] here (single Redis). '0': no product
+                   set in this call (Redis Cluster: the set is in another slot, and the caller adds
+                   the members with its own idempotent SADD)
+  ARGV[4]          F: the number of fields every snapshot of this call has
+  ARGV[5..4+F]     their names, once per call; the first three are compared on a key clash
   then per snapshot i, 4 + F + 2E values:
     score          epoch microseconds of the key's timestamp
-    member         the product's member in KEYS[1]
+    member         the product's member in the product set
     F values       in the order of the names above
     E              the number of extra field/value pairs that follow (optional fields)
     2E             extra field names and values
+
+  Redis Cluster: every key of one call is in one slot (the caller groups snapshots by the slot of
+  their product's hash tag, keys.ts). Retention deletes snapshot hashes it finds in an index, which
+  are not in KEYS: they carry the same hash tag as that index, so they are in the same slot.
 
   Returns one integer per snapshot:
      1  written
@@ -23,6 +30,7 @@
   and, as the last element, the number of old snapshots pruned by retention.
 
   Hash, index entry and set membership change together or not at all: Redis runs a script whole.
+  (On a cluster the set membership is the caller's separate SADD: see ARGV[3].)
   Cost per snapshot is what the bench measures (bench/README.md): names travel once per call, not
   once per snapshot, the usual seven-field hash is set without building a Lua table, and the
   product set gets one SADD per call for all the products it touched.
@@ -30,24 +38,26 @@
 
 local retention = tonumber(ARGV[1])
 local prune_max = tonumber(ARGV[2])
-local nf = tonumber(ARGV[3])
-local n1, n2, n3, n4, n5, n6, n7 = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local n = (#KEYS - 1) / 2
+local register = ARGV[3] == '1'
+local o = register and 1 or 0
+local nf = tonumber(ARGV[4])
+local n1, n2, n3, n4, n5, n6, n7 = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local n = (#KEYS - o) / 2
 local results = {}
 local pruned = 0
 local newest = {}
 local members = {}
 local seen = {}
-local cursor = 4 + nf
+local cursor = 5 + nf
 
 local function add_members()
-  if #members > 0 then redis.call('SADD', KEYS[1], unpack(members)) end
+  if register and #members > 0 then redis.call('SADD', KEYS[1], unpack(members)) end
   members = {}
 end
 
 for i = 1, n do
-  local key = KEYS[2 * i]
-  local index = KEYS[2 * i + 1]
+  local key = KEYS[o + 2 * i - 1]
+  local index = KEYS[o + 2 * i]
   local score = ARGV[cursor]
   local member = ARGV[cursor + 1]
   local v = cursor + 2 -- first value
@@ -72,7 +82,7 @@ for i = 1, n do
       else
         local h = {}
         for j = 1, nf do
-          h[2 * j - 1] = ARGV[3 + j]
+          h[2 * j - 1] = ARGV[4 + j]
           h[2 * j] = ARGV[v + j - 1]
         end
         for j = 1, 2 * ne do h[2 * nf + j] = ARGV[v + nf + j] end
@@ -80,7 +90,7 @@ for i = 1, n do
       end
     end
     redis.call('ZADD', index, score, key)
-    if not seen[member] then
+    if register and not seen[member] then
       seen[member] = true
       members[#members + 1] = member
       if #members >= 1000 then add_members() end

@@ -117,6 +117,7 @@ class SpawnedRedis implements RedisServerHandle {
   constructor(
     private readonly bin: string,
     readonly port: number,
+    private readonly extraArgs: ExtraArgs = () => [],
   ) {
     this.url = `redis://${HOST}:${port}`;
   }
@@ -161,7 +162,7 @@ class SpawnedRedis implements RedisServerHandle {
   private async spawnOnce(): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'l1-test-redis-'));
     const args = ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
-    args.push('--dir', this.dir, '--daemonize', 'no');
+    args.push('--dir', this.dir, '--daemonize', 'no', ...(await this.extraArgs()));
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer) => {
@@ -213,12 +214,20 @@ class SpawnedRedis implements RedisServerHandle {
   }
 }
 
-export async function startRedisServer(opts: { port?: number } = {}): Promise<RedisServerHandle> {
+/**
+ * More redis-server arguments, asked for at every launch (a cluster node picks a fresh bus port
+ * each time, since a port clash on either port makes the launch retry).
+ */
+export type ExtraArgs = () => readonly string[] | Promise<readonly string[]>;
+
+export async function startRedisServer(
+  opts: { port?: number; extraArgs?: ExtraArgs } = {},
+): Promise<RedisServerHandle> {
   const bin = findRedisServer();
   if (!bin) throw new Error(REDIS_SERVER_NOT_FOUND);
   if (opts.port === FORBIDDEN_PORT) throw new Error(`refusing port ${FORBIDDEN_PORT}: it may hold real data`);
   if (opts.port !== undefined) {
-    const server = new SpawnedRedis(bin, opts.port);
+    const server = new SpawnedRedis(bin, opts.port, opts.extraArgs);
     await server.start();
     return server;
   }
@@ -226,7 +235,7 @@ export async function startRedisServer(opts: { port?: number } = {}): Promise<Re
   for (let attempt = 1; ; attempt++) {
     let port = await freePort();
     while (port === FORBIDDEN_PORT) port = await freePort();
-    const server = new SpawnedRedis(bin, port);
+    const server = new SpawnedRedis(bin, port, opts.extraArgs);
     try {
       await server.launch(1);
       return server;
