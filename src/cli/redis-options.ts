@@ -87,7 +87,7 @@ export function resolveRedisTarget(program: Command, env: NodeJS.ProcessEnv = pr
   const firstName = given?.name ?? files.insecure ?? '--redis-tls-insecure';
   if (!/^rediss(\+cluster)?:\/\//i.test(url)) {
     throw new UsageError(
-      `${firstName}: TLS options need a rediss:// (or rediss+cluster://) URL, and ${urlOrigin} is '${maskRedisUrl(url)}'`,
+      `${firstName}: TLS options need a rediss:// URL, and ${urlOrigin} is '${maskRedisUrl(url)}'`,
     );
   }
   const tls = loadRedisTls(files);

@@ -3,7 +3,7 @@
  * / L1_CLUSTER with a plain URL) get an ioredis Cluster that fails fast like connectRedis does,
  * with one line naming the masked seeds and the reason; anything else is connectRedis unchanged.
  */
-import { Cluster, type ClusterOptions, Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { type ClusterTarget, clusterTargetFromUrl, isClusterUrl, parseClusterUrl } from './cluster-url.js';
 import type { RedisClient } from './redis-client.js';
@@ -50,9 +50,14 @@ async function connectCluster(
     clusterRetryStrategy: () => null,
     enableOfflineQueue: false,
     slotsRefreshTimeout: timeout,
+    // Both ready checks (CLUSTER INFO, and INFO per node) need commands a least-privilege ACL user
+    // lacks, and a denied one leaves connect() hanging; our PING checks instead, and a cluster
+    // that is down says CLUSTERDOWN on the first command.
+    enableReadyCheck: false,
     redisOptions: {
       connectTimeout: timeout,
       maxRetriesPerRequest: 1,
+      enableReadyCheck: false,
       ...auth(target),
       ...options.redisOptions,
     },
@@ -62,7 +67,7 @@ async function connectCluster(
   if (failed) {
     // The Cluster's own reason is often just "Connection is closed": ask the seeds for a better one.
     let reason = failed.reason;
-    if (reason === 'connection lost') reason = await probeSeeds(target, timeout);
+    if (reason === 'connection lost') reason = await probeSeeds(target, timeout, options.redisOptions);
     throw new RedisUnavailableError(`cannot use the Redis Cluster at ${maskRedisUrl(url)}: ${reason}`, {
       cause: failed.error,
     });
@@ -83,7 +88,11 @@ function auth(target: ClusterTarget): { username?: string; password?: string; tl
  * Why the seeds cannot be used, asked of each with a plain connection, which (unlike the Cluster's
  * slot refresh) reports the real reason: refused, timeout, wrong password.
  */
-async function probeSeeds(target: ClusterTarget, timeoutMs: number): Promise<string> {
+async function probeSeeds(
+  target: ClusterTarget,
+  timeoutMs: number,
+  redisOptions: RedisOptions = {},
+): Promise<string> {
   const reasons = new Map<string, string[]>(); // reason → seeds
   for (const node of target.nodes) {
     const probe = new Redis({
@@ -94,7 +103,9 @@ async function probeSeeds(target: ClusterTarget, timeoutMs: number): Promise<str
       retryStrategy: () => null,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
+      enableReadyCheck: false,
       ...auth(target),
+      ...redisOptions, // TLS files
     });
     const failed = await openAndPing(probe);
     if (!failed) {
