@@ -13,6 +13,7 @@ import { spread } from '../decimal.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
+import { closeRedis } from '../store/close-redis.js';
 import { connectRedisClient, keepReconnecting } from '../store/cluster-connection.js';
 import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
@@ -312,7 +313,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       await checkWriteAccess(redis, redisTarget.url, first);
     } catch (err) {
-      redis.disconnect();
+      await closeRedis(redis);
       throw err;
     }
   }
@@ -392,7 +393,7 @@ async function main(argv: string[]): Promise<number> {
     return failed.length > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     closeVenueClients(clients);
-    redis.disconnect();
+    await closeRedis(redis);
     await metrics?.endpoint.close();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError, UsageError } from '../errors.js';
+import { closeRedis } from './close-redis.js';
 import { isClusterUrl, maskClusterUrl, parseClusterUrl } from './cluster-url.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -116,7 +117,7 @@ export async function openAndPing(
     await client.ping();
     return undefined;
   } catch (error) {
-    client.disconnect();
+    await closeRedis(client);
     return {
       reason: describeRedisError(cause ?? (error instanceof Error ? error : new Error(String(error)))),
       error,
