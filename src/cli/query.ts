@@ -15,6 +15,7 @@ import { LIST_COLUMNS, renderListTable, toListRecord } from '../query/product-li
 import { buildQueryPlan, DEFAULT_LIMIT, type QueryFlags, type QueryPlan } from '../query/query-plan.js';
 import { RangeStats, renderStatsText, STATS_COLUMNS } from '../query/range-stats.js';
 import { type FlatRecord, recordsToCsv, recordsToNdjson } from '../query/records.js';
+import { closeRedis } from '../store/close-redis.js';
 import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -23,7 +24,7 @@ import { fromEpochMicros, nowMicros } from '../timestamp.js';
 import { attachEnvVars } from './env-options.js';
 import { newProgram } from './options.js';
 import { addRedisTlsOptions, REDIS_FLAGS, type RedisTarget, resolveRedisTarget } from './redis-options.js';
-import { runMain } from './run-main.js';
+import { runMain, startExitDeadline } from './run-main.js';
 
 const TOOL = 'l1-query';
 const FOLLOW_INTERVAL_MS = 250;
@@ -270,7 +271,11 @@ async function runFollow(
   plan: Extract<QueryPlan, { mode: 'follow' }>,
 ): Promise<number> {
   const abort = new AbortController();
-  const stop = () => abort.abort();
+  const stop = () => {
+    abort.abort();
+    // The last rows and the closing of a json array still go out, but not at any cost.
+    startExitDeadline(EXIT_OK);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   quiet(conn.store.redis);
@@ -287,7 +292,7 @@ async function runFollow(
       warn: say,
       reconnect: async () => {
         const redis = quiet(await connectRedisClient(redisTarget.url, redisTarget.connect));
-        conn.store.redis.disconnect();
+        void closeRedis(conn.store.redis);
         conn.store = new RedisStore(redis);
         return conn.store;
       },
@@ -319,12 +324,6 @@ async function main(argv: string[]): Promise<number> {
     );
   }
 
-  // `l1-query … | head` closes the pipe early: that is the reader's choice, not an error.
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(EXIT_OK);
-    throw err;
-  });
-
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
   const conn = { store: new RedisStore(await connectRedisClient(redisTarget.url, redisTarget.connect)) };
   try {
@@ -341,7 +340,7 @@ async function main(argv: string[]): Promise<number> {
         return await runFollow(redisTarget, conn, plan);
     }
   } finally {
-    conn.store.redis.disconnect();
+    await closeRedis(conn.store.redis);
   }
 }
 

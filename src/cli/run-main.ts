@@ -1,20 +1,44 @@
 /**
  * The frame every CLI runs in: expected errors print one line to stderr and set the exit code
- * (2 usage/input, 1 runtime); only a bug prints a stack trace.
+ * (2 usage/input, 1 runtime); only a bug prints a stack trace. The process ends only once stdout
+ * and stderr have written everything (see output-exit.ts), at most OUTPUT_DEADLINE_MS later.
  */
 import { CommanderError } from 'commander';
-import { EXIT_FAILURE, EXIT_USAGE, L1Error } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, L1Error } from '../errors.js';
 import { describeRedisError } from '../store/redis-connection.js';
+import { OUTPUT_DEADLINE_MS, OutputExit } from './output-exit.js';
 
-export async function runMain(tool: string, main: () => Promise<number>): Promise<void> {
+export interface RunMainOptions {
+  /** How long the exit waits for a reader that does not take the output (default 10 s). */
+  outputDeadlineMs?: number;
+}
+
+let current: OutputExit | undefined;
+
+export async function runMain(
+  tool: string,
+  main: () => Promise<number>,
+  options: RunMainOptions = {},
+): Promise<never> {
+  const ending = new OutputExit(tool, options.outputDeadlineMs ?? OUTPUT_DEADLINE_MS);
+  current = ending;
+  ending.watch();
+  let code: number;
   try {
-    process.exitCode = await main();
+    code = await main();
   } catch (err) {
-    process.exitCode = reportError(tool, err);
+    code = reportError(tool, err);
   }
-  // Done: do not wait for stray timers (ioredis keeps a connect timer after a refused connection).
-  // stdout and stderr are synchronous for files, pipes and terminals on POSIX, so nothing is cut.
-  setTimeout(() => process.exit(), 50).unref();
+  // Exiting explicitly (once the output is out) also ends whatever a library left running.
+  return ending.exit(code);
+}
+
+/**
+ * For a command that has decided its outcome before main() returns (--follow stopped by a signal):
+ * from now on the process exits within the output deadline even if its last writes never drain.
+ */
+export function startExitDeadline(code: number): void {
+  current?.startDeadline(code);
 }
 
 export function reportError(tool: string, err: unknown): number {
@@ -24,6 +48,8 @@ export function reportError(tool: string, err: unknown): number {
       return 0;
     return EXIT_USAGE;
   }
+  // The reader of stdout went away (`| head`) while a write waited on it: its choice, not a failure.
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return EXIT_OK;
   if (err instanceof L1Error) {
     process.stderr.write(`${tool}: ${err.message}\n`);
     return err.exitCode;

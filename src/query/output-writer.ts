@@ -24,10 +24,29 @@ export interface OutputWriter {
   readonly count: number;
 }
 
-/** Resolves when the stream can take more (respecting backpressure when piped into a slow reader). */
-function send(out: Writable, text: string): Promise<void> {
+/**
+ * Writes `text`; resolves at once while the stream takes more, else when it has drained. So an
+ * export into a slow reader (a pipe into gzip, a paused `less`) waits for it instead of piling the
+ * rows up in memory, and the range read behind it pauses too. Rejects if the stream fails or closes
+ * while waiting, instead of waiting for a 'drain' that will never come.
+ */
+export function send(out: Writable, text: string): Promise<void> {
   if (out.write(text)) return Promise.resolve();
-  return new Promise((resolve) => out.once('drain', resolve));
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('error', onError);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (err: Error) => settle(err);
+    const onClose = () => settle(new Error('the output was closed before everything was written'));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
+  });
 }
 
 function jsonObject(s: StoredSnapshot): Record<string, unknown> {
