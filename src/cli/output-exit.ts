@@ -33,6 +33,11 @@ export function outputFlushed(stream: Writable): Promise<void> {
 export interface ProcessOutput {
   stdout: Writable;
   stderr: Writable;
+  /**
+   * A person is at the terminal (stderr is one): the reader may be a pager they are reading at
+   * their own pace, and they can stop the command themselves, so the exit waits without a deadline.
+   */
+  interactive: boolean;
   exit: (code: number) => never;
 }
 
@@ -48,6 +53,7 @@ export class OutputExit {
     private readonly io: ProcessOutput = {
       stdout: process.stdout,
       stderr: process.stderr,
+      interactive: process.stderr.isTTY === true,
       exit: (code) => process.exit(code),
     },
   ) {}
@@ -67,13 +73,13 @@ export class OutputExit {
   }
 
   /**
-   * Starts the deadline: after `deadlineMs`, exit with `code` whatever is still unwritten. Called by
-   * exit(), and by a command that decided its outcome early (--follow on SIGINT) while its last
-   * writes may still wait for the reader. The first call's timer stands.
+   * Starts the deadline: after `deadlineMs`, exit with `code` whatever is still unwritten (not when
+   * interactive). Called by exit(), and by a command that decided its outcome early (--follow on
+   * SIGINT) while its last writes may still wait for the reader. The first call's timer stands.
    */
   startDeadline(code: number): void {
     this.code ??= code;
-    if (this.deadline) return;
+    if (this.deadline || this.io.interactive) return;
     this.deadline = setTimeout(() => this.giveUp(), this.deadlineMs);
   }
 

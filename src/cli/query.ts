@@ -273,7 +273,10 @@ async function runFollow(
   const abort = new AbortController();
   const stop = () => {
     abort.abort();
-    // The last rows and the closing of a json array still go out, but not at any cost.
+    // The last rows and the closing of a json array still go out, but not at any cost: within the
+    // exit deadline, or at once on a second signal (the default action, once these are removed).
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     startExitDeadline(EXIT_OK);
   };
   process.on('SIGINT', stop);

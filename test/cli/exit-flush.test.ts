@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexKey, productMember, snapshotKey } from '../../src/store/keys.js';
+import { indexKey, PRODUCTS_KEY, productMember, snapshotKey } from '../../src/store/keys.js';
 import { fromEpochMicros } from '../../src/timestamp.js';
 import { T0_US } from '../query/fixtures.js';
 import { freePort } from '../support/redis-server.js';
@@ -50,7 +50,7 @@ async function seed(): Promise<void> {
     }
     writes.push(c.eval(fill, 0, ...args), c.zadd(indexKey('coinbase', 'BTC-USD'), ...index));
   }
-  writes.push(c.sadd('orderbook:products', productMember('coinbase', 'BTC-USD')));
+  writes.push(c.sadd(PRODUCTS_KEY, productMember('coinbase', 'BTC-USD')));
   await Promise.all(writes);
 }
 
@@ -176,16 +176,18 @@ const CONNECTION = fileURLToPath(new URL('../../dist/store/redis-connection.js',
 const CLOSE_REDIS = fileURLToPath(new URL('../../dist/store/close-redis.js', import.meta.url));
 
 /** A command through the CLIs' runMain that writes 8 MB to stdout at once and decides exit code 3. */
-const bigWriter = (deadlineMs: number) => [
-  '--input-type=module',
-  '-e',
+const BIG_WRITER = join(dir, 'big-writer.mjs');
+writeFileSync(
+  BIG_WRITER,
   `import { runMain } from ${JSON.stringify(RUN_MAIN)};
    await runMain('probe', async () => {
-     const mb = 'x'.repeat(1023) + '\\n';
-     for (let i = 0; i < 8 * 1024; i++) process.stdout.write(mb);
+     const kb = 'x'.repeat(1023) + '\\n';
+     for (let i = 0; i < 8 * 1024; i++) process.stdout.write(kb);
      return 3;
-   }, { outputDeadlineMs: ${deadlineMs} });`,
-];
+   }, { outputDeadlineMs: Number(process.argv[2]) });
+`,
+);
+const bigWriter = (deadlineMs: number) => [BIG_WRITER, String(deadlineMs)];
 
 describe('the end of every command (runMain)', () => {
   it('waits for a reader that starts late, and exits with the decided code', async () => {
@@ -214,6 +216,23 @@ describe('the end of every command (runMain)', () => {
       /^probe: stdout was not read for 0\.5 s; exiting with code 3 and [\d,]+ bytes of output unwritten\n$/,
     );
     expect(r.ms).toBeLessThan(5000);
+  });
+
+  it("at a terminal it waits for the reader instead: a pager is read at a person's pace", async () => {
+    // `script` gives the command a terminal for stderr; stdout is a pipe into a reader that starts late.
+    let stdout = '';
+    const r = await spawnProcess(
+      'script',
+      [
+        '-qec',
+        `"${process.execPath}" ${bigWriter(300).join(' ')} | (sleep 1.5; wc -c); echo "exit \${PIPESTATUS[0]}"`,
+        '/dev/null',
+      ],
+      'pipe',
+      (child) => child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d)),
+    );
+    expect(r.code).toBe(0);
+    expect(stdout.replace(/\r/g, '').trim().split('\n')).toEqual([String(8 * 1024 * 1024), 'exit 3']);
   });
 });
 
