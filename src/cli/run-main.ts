@@ -1,7 +1,7 @@
 /**
  * The frame every CLI runs in: expected errors print one line to stderr and set the exit code
  * (2 usage/input, 1 runtime); only a bug prints a stack trace. The process ends only once stdout
- * and stderr have written everything (see output-exit.ts), at most OUTPUT_DEADLINE_MS later.
+ * and stderr have written everything (see output-exit.ts); unattended, at most OUTPUT_DEADLINE_MS later.
  */
 import { CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, L1Error } from '../errors.js';
