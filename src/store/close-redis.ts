@@ -9,7 +9,8 @@
  * cleared and holds the process for 2 s. A client that has ended is therefore left alone. One case
  * cannot be avoided through ioredis' API: a client waiting to reconnect (a long capture whose Redis
  * went away) must be disconnected to cancel the reconnect, which arms that timer on the dead socket;
- * the CLIs exit explicitly once their output is written, so it costs them nothing.
+ * and an ioredis Cluster does the same inside its slot refresh (getInfoFromNode) when a seed
+ * refuses. The CLIs exit explicitly once their output is written, so these cost them nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClient } from './redis-client.js';
