@@ -162,7 +162,13 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   process.on('SIGTERM', onSignal);
 
   const ticker = setInterval(() => {
-    checkStale(stats, options.staleAfterMs, log);
+    streamer?.markLive();
+    checkStale(
+      stats,
+      options.staleAfterMs,
+      log,
+      options.stream ? 'no live stream or data' : 'no successful fetch',
+    );
     log.status({ stats, queue, limits: () => limitsOf(deps.clients), venues });
   }, 1000);
 
@@ -285,7 +291,7 @@ function venueJson(v: VenueStreamStats) {
   };
 }
 
-function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog): void {
+function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog, noData: string): void {
   const now = performance.now();
   for (const p of stats.products.values()) {
     const sinceSuccess = now - (p.lastSuccessAt ?? stats.startedAt);
@@ -293,7 +299,7 @@ function checkStale(stats: RunStats, staleAfterMs: number, log: CaptureLog): voi
     if (sinceSuccess > staleAfterMs && !p.failingWarned && p.lastError?.kind !== 'dns') {
       p.failingWarned = true;
       log.warn(
-        `${p.name}: no successful fetch for ${formatDuration(Math.round(sinceSuccess))}${p.lastError ? ` (last error: ${p.lastError.message})` : ''}`,
+        `${p.name}: ${noData} for ${formatDuration(Math.round(sinceSuccess))}${p.lastError ? ` (last error: ${p.lastError.message})` : ''}`,
         { event: 'no_success', product: p.name },
       );
     } else if (sinceSuccess <= staleAfterMs) {

@@ -115,12 +115,10 @@ export class Streamer implements FeedHandler {
       this.options.durationMs === undefined
         ? undefined
         : setTimeout(() => inner.abort(new Error('duration reached')), this.options.durationMs);
-    const live = setInterval(() => this.markLive(), 1000);
     try {
       await Promise.all([...this.carried.values()].map((c) => c.conn.run(inner.signal)));
       await Promise.all([...this.carried.values()].map((c) => this.stopFallback(c, false)));
     } finally {
-      clearInterval(live);
       if (timer) clearTimeout(timer);
       stop.removeEventListener('abort', onStop);
       // A min-interval window still open holds the product's latest top: it is written too.
@@ -467,14 +465,18 @@ export class Streamer implements FeedHandler {
     this.onError(target, error);
   }
 
-  /** A product on an open connection is live even when its market is quiet. */
-  private markLive(): void {
-    const now = performance.now();
+  /**
+   * A product whose connection is delivering (frames, heartbeats, pings) is live even when its
+   * market is quiet: called before each staleness check, so only a product whose feed has gone
+   * quiet altogether, or whose connection is down, looks dead.
+   */
+  markLive(): void {
     for (const c of this.carried.values()) {
-      if (!c.conn.open) continue;
+      const heard = c.conn.lastHeardAt;
+      if (heard === undefined) continue;
       for (const p of c.conn.wanted) {
         const product = c.stats.get(p.productId);
-        if (product) product.lastSuccessAt = now;
+        if (product && heard > (product.lastSuccessAt ?? 0)) product.lastSuccessAt = heard;
       }
     }
   }

@@ -67,6 +67,8 @@ export class FeedConnection {
   private readonly byId: Map<string, StreamProduct>;
   /** Sockets opened, for the summary (the first is not a reconnect). */
   opens = 0;
+  /** performance.now() of the last frame, ping or pong on the open socket; undefined while closed. */
+  lastHeardAt: number | undefined;
   /** Products the venue refused (unknown symbol): never subscribed again on this connection. */
   private readonly refused = new Set<string>();
   /** Products the venue confirmed (or sent data for) since the socket opened. */
@@ -186,7 +188,9 @@ export class FeedConnection {
       let delivered = false;
       let reason = 'closed';
       let immediate = false;
-      let lastHeard = performance.now();
+      const heard = () => {
+        this.lastHeardAt = performance.now();
+      };
       const timers: NodeJS.Timeout[] = [];
       const end = (why: string, now = false) => {
         reason = why;
@@ -205,7 +209,7 @@ export class FeedConnection {
       socket.on('open', () => {
         opened = true;
         this.opens += 1;
-        lastHeard = performance.now();
+        heard();
         this.decoder = adapter.createDecoder(this.o.products);
         this.confirmed = new Set();
         this.send(adapter.subscribeMessages(this.wanted));
@@ -216,7 +220,7 @@ export class FeedConnection {
         const every = Math.max(100, Math.min(1000, this.o.silenceTimeoutMs / 4));
         timers.push(
           setInterval(() => {
-            const silent = performance.now() - lastHeard;
+            const silent = performance.now() - (this.lastHeardAt ?? 0);
             if (silent > this.o.silenceTimeoutMs)
               end(
                 `no message for ${(silent / 1000).toFixed(1)} s (feed timeout ${this.o.silenceTimeoutMs / 1000} s)`,
@@ -232,7 +236,7 @@ export class FeedConnection {
         this.handler.onOpen(this);
       });
       socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-        lastHeard = performance.now();
+        heard();
         const receivedAt = nowMicros();
         const decoder = this.decoder;
         if (!decoder) return;
@@ -249,12 +253,8 @@ export class FeedConnection {
         for (const e of events)
           if (e.type === 'closing') end(`the venue announced a close: ${e.reason}`, true);
       });
-      socket.on('ping', () => {
-        lastHeard = performance.now();
-      });
-      socket.on('pong', () => {
-        lastHeard = performance.now();
-      });
+      socket.on('ping', heard);
+      socket.on('pong', heard);
       socket.on('unexpected-response', (_req, res) => {
         reason = `the server refused the WebSocket upgrade with HTTP ${res.statusCode}${res.statusCode === 451 || res.statusCode === 403 ? ' (blocked from this location or IP?)' : ''}`;
         res.resume();
@@ -272,6 +272,7 @@ export class FeedConnection {
         if (this.socket === socket) {
           this.socket = undefined;
           this.decoder = undefined;
+          this.lastHeardAt = undefined;
         }
         if (reason === 'closed' && code !== 1006) reason = `closed by the venue (code ${code})`;
         else if (reason === 'closed') reason = 'connection lost';

@@ -127,6 +127,35 @@ describe('l1-fetch --stream --min-interval', () => {
   });
 });
 
+describe('l1-fetch --stream and quiet products', () => {
+  it('a quiet product on a live feed is a staleness warning, not a failure; a dead feed is', async () => {
+    const run = startFetch([
+      '--csv',
+      writeCsv([['BTC-USD', 'coinbase']]),
+      '--stream',
+      '--ws-url',
+      `coinbase=${coinbase.url}`,
+      '--redis-url',
+      redis.url,
+      '--stale-after',
+      '1s',
+      '--feed-timeout',
+      '30s',
+    ]);
+    await coinbase.subscribed(['BTC-USD']);
+    // Heartbeats keep coming, the book does not move.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(run.stderr()).toMatch(/BTC-USD: data unchanged for 1\.\d+s/);
+    expect(run.stderr()).not.toMatch(/no live stream or data/);
+    // Now the feed dies without a close: silence past --stale-after is reported per product.
+    coinbase.silent = true;
+    await new Promise((r) => setTimeout(r, 2500));
+    const r = await run.stop('SIGTERM');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/BTC-USD: no live stream or data for [12]\.\d+s/);
+  });
+});
+
 describe('l1-fetch --stream when a stream cannot be reached', () => {
   it('polls the venue over REST with one warning, and goes back to the stream when it returns', async () => {
     const ws = new FakeBinanceStream();
