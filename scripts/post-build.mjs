@@ -6,4 +6,4 @@ mkdirSync('dist/store', { recursive: true });
 for (const file of readdirSync('src/store')) {
   if (file.endsWith('.lua')) copyFileSync(`src/store/${file}`, `dist/store/${file}`);
 }
-for (const bin of ['dist/cli/fetch.js', 'dist/cli/query.js']) chmodSync(bin, 0o755);
+for (const bin of ['dist/cli/fetch.js', 'dist/cli/query.js', 'dist/cli/archive.js']) chmodSync(bin, 0o755);

@@ -7,12 +7,20 @@
 import { DEFAULTS } from '../config.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { EXCHANGE_IDS } from '../exchanges/exchange-ids.js';
+import { archiveNote } from '../query/archive-note.js';
 import { chartPoint, newChartAccumulator, terminalChart, writeChartFile } from '../query/chart-output.js';
 import { confirm } from '../query/confirm.js';
 import { follow } from '../query/follow.js';
 import { createOutputWriter, OUTPUT_FORMATS, type OutputFormat } from '../query/output-writer.js';
+import { exportParquet, exportTarget } from '../query/parquet-export.js';
 import { LIST_COLUMNS, renderListTable, toListRecord } from '../query/product-list.js';
-import { buildQueryPlan, DEFAULT_LIMIT, type QueryFlags, type QueryPlan } from '../query/query-plan.js';
+import {
+  buildQueryPlan,
+  DEFAULT_LIMIT,
+  PARQUET_FORMAT,
+  type QueryFlags,
+  type QueryPlan,
+} from '../query/query-plan.js';
 import { RangeStats, renderStatsText, STATS_COLUMNS } from '../query/range-stats.js';
 import { type FlatRecord, recordsToCsv, recordsToNdjson } from '../query/records.js';
 import { closeRedis } from '../store/close-redis.js';
@@ -38,6 +46,8 @@ const EXAMPLES = [
   '  $ l1-query --product-id BTC-USD --from 2026-11-24T10:00:00Z --to 1795528800 --order desc --limit 100',
   '  $ l1-query --product-id ETH-USD --from -1d --format csv > eth.csv    # also json, ndjson, table',
   '  $ l1-query --product-id ETH-USD --limit 100 --json',
+  '  $ l1-query --product-id BTC-USD --from 2026-11-24 --to 2026-11-24 --format parquet --out btc.parquet',
+  '  $ l1-query --exchange kraken --from -1d --format parquet --out kraken.parquet  # every kraken product',
   '',
   'Overview, statistics, charts:',
   '  $ l1-query --list                                        # every product: count, first/last, latest quote',
@@ -93,7 +103,11 @@ function buildProgram() {
       'asc (oldest first) or desc (newest first); default desc, asc with --from/--to',
     )
     .option('--latest', 'only the newest snapshot')
-    .option('--format <format>', `output format: ${OUTPUT_FORMATS.join(', ')} (default table)`)
+    .option(
+      '--format <format>',
+      `output format: ${OUTPUT_FORMATS.join(', ')} (default table), or ${PARQUET_FORMAT} with --out`,
+    )
+    .option('--out <file>', `with --format ${PARQUET_FORMAT}: the file to write (- for a pipe)`)
     .option('--json', 'shortcut for --format json')
     .option('--list', 'list every stored product with count, first/last time and latest quote')
     .option('--stats', 'statistics of the selected snapshots instead of rows')
@@ -157,6 +171,7 @@ async function runRows(store: RedisStore, plan: Extract<QueryPlan, { mode: 'rows
   const { fromMicros, toMicros, order, limit } = plan.range;
   for await (const s of store.range(plan.ref, { fromMicros, toMicros, order, limit })) await writer.write(s);
   await writer.end();
+  const note = await archiveNote(store, plan.ref, fromMicros, toMicros, writer.count);
   if (writer.count === 0 && limit !== 0) {
     const stored = await store.count(plan.ref);
     say(
@@ -165,6 +180,7 @@ async function runRows(store: RedisStore, plan: Extract<QueryPlan, { mode: 'rows
         : `no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)} (${stored.toLocaleString('en-US')} stored in all; l1-query --list shows their times)`,
     );
   }
+  if (note) say(note);
   return EXIT_OK;
 }
 
@@ -181,6 +197,8 @@ async function runRange(store: RedisStore, plan: Extract<QueryPlan, { mode: 'ran
     chart?.add(chartPoint(s));
   }
   if (count === 0) say(`no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)}`);
+  const note = await archiveNote(store, plan.ref, fromMicros, toMicros, count);
+  if (note) say(note);
   if (stats) {
     const record = stats.result(plan.ref, { fromMicros, toMicros });
     if (plan.format === 'table') await print(renderStatsText(record));
@@ -259,6 +277,26 @@ async function runPrune(store: RedisStore, plan: Extract<QueryPlan, { mode: 'pru
   return EXIT_OK;
 }
 
+async function runExport(
+  store: RedisStore,
+  plan: Extract<QueryPlan, { mode: 'export' }>,
+  target: ReturnType<typeof exportTarget>,
+): Promise<number> {
+  const refs = plan.ref
+    ? [plan.ref]
+    : (await store.products()).filter((r) => plan.exchange === undefined || r.exchange === plan.exchange);
+  const { fromMicros, toMicros, order, limit } = plan.range;
+  const result = await exportParquet(store, refs, { fromMicros, toMicros, order, limit }, target, out);
+  const where = target.kind === 'file' ? target.path : 'stdout';
+  const what = plan.ref
+    ? describeRef(plan.ref)
+    : `${result.products} product${result.products === 1 ? '' : 's'}`;
+  say(
+    `wrote ${result.count.toLocaleString('en-US')} snapshot${result.count === 1 ? '' : 's'} of ${what}${describeRange(fromMicros, toMicros)} to ${where}`,
+  );
+  return EXIT_OK;
+}
+
 /** Connection errors reach follow() as rejected commands; without a listener ioredis would also print them. */
 function quiet(redis: RedisClient): RedisClient {
   redis.on('error', () => {});
@@ -327,6 +365,9 @@ async function main(argv: string[]): Promise<number> {
     );
   }
 
+  // Checked before Redis is opened: a terminal or a directory as --out is a usage error.
+  const target = plan.mode === 'export' ? exportTarget(plan.out, out.isTTY === true) : undefined;
+
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
   const conn = { store: new RedisStore(await connectRedisClient(redisTarget.url, redisTarget.connect)) };
   try {
@@ -341,6 +382,8 @@ async function main(argv: string[]): Promise<number> {
         return await runPrune(conn.store, plan);
       case 'follow':
         return await runFollow(redisTarget, conn, plan);
+      case 'export':
+        return await runExport(conn.store, plan, target ?? exportTarget(plan.out, out.isTTY === true));
     }
   } finally {
     await closeRedis(conn.store.redis);

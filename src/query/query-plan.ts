@@ -42,6 +42,7 @@ export interface QueryFlags {
   prune?: boolean;
   before?: string;
   yes?: boolean;
+  out?: string;
 }
 
 export interface RangeSpec {
@@ -69,6 +70,14 @@ export type QueryPlan =
       fromMicros: number | undefined;
       backlog: number;
       format: OutputFormat;
+    }
+  | {
+      /** --format parquet --out FILE: one product, or every product (of --exchange), into one file. */
+      mode: 'export';
+      ref: ProductRef | undefined;
+      exchange: ExchangeId | undefined;
+      range: RangeSpec;
+      out: string;
     }
   | {
       mode: 'prune';
@@ -99,9 +108,22 @@ function refuse(flags: QueryFlags, flag: keyof QueryFlags, others: (keyof QueryF
 
 export function buildQueryPlan(flags: QueryFlags, nowMicros: number): QueryPlan {
   // Output format first: it applies to every mode.
-  if (flags.format !== undefined && !(OUTPUT_FORMATS as readonly string[]).includes(flags.format)) {
+  const parquet = flags.format === PARQUET_FORMAT;
+  if (
+    flags.format !== undefined &&
+    !parquet &&
+    !(OUTPUT_FORMATS as readonly string[]).includes(flags.format)
+  ) {
     throw new UsageError(
-      `--format: unknown format '${flags.format}'; use one of ${OUTPUT_FORMATS.join(', ')}`,
+      `--format: unknown format '${flags.format}'; use one of ${OUTPUT_FORMATS.join(', ')}, or ${PARQUET_FORMAT} with --out FILE.parquet`,
+    );
+  }
+  if (parquet && flags.json) {
+    throw new UsageError(`--json and --format ${PARQUET_FORMAT} contradict each other; pick one`);
+  }
+  if (flags.out !== undefined && !parquet) {
+    throw new UsageError(
+      '--out only applies to --format parquet; other formats print to stdout (redirect it: > file)',
     );
   }
   if (flags.json && flags.format !== undefined && flags.format !== 'json') {
@@ -144,6 +166,9 @@ export function buildQueryPlan(flags: QueryFlags, nowMicros: number): QueryPlan 
   if (flags.chartOut !== undefined && flags.chartOut.trim() === '') {
     throw new UsageError('--chart-out: a file name is required, e.g. --chart-out btc.svg');
   }
+
+  if (parquet)
+    return exportPlan(flags, productId === undefined ? undefined : ref(), exchange, fromMicros, toMicros);
 
   if (flags.latest) {
     refuse(flags, 'latest', [
@@ -243,5 +268,35 @@ export function buildQueryPlan(flags: QueryFlags, nowMicros: number): QueryPlan 
     range: { fromMicros, toMicros, order, limit: flags.limit ?? (ranged ? undefined : DEFAULT_LIMIT) },
     format,
     latest: false,
+  };
+}
+
+/** The name `--format` takes for a Parquet export (not one of OUTPUT_FORMATS: it writes a file, not stdout). */
+export const PARQUET_FORMAT = 'parquet';
+
+function exportPlan(
+  flags: QueryFlags,
+  ref: ProductRef | undefined,
+  exchange: ExchangeId | undefined,
+  fromMicros: number | undefined,
+  toMicros: number | undefined,
+): QueryPlan {
+  refuse(
+    flags,
+    'format',
+    ['latest', 'list', 'stats', 'follow', 'chart', 'chartOut', 'prune'],
+    'a Parquet export writes the selected snapshots to a file',
+  );
+  if (flags.out === undefined || flags.out.trim() === '') {
+    throw new UsageError('--format parquet writes a file: add --out FILE.parquet');
+  }
+  // An export wants everything selected, oldest first, unless told otherwise.
+  const order: Order = (flags.order as Order | undefined) ?? 'asc';
+  return {
+    mode: 'export',
+    ref,
+    exchange,
+    range: { fromMicros, toMicros, order, limit: flags.limit },
+    out: flags.out,
   };
 }

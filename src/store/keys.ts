@@ -116,3 +116,10 @@ export const CLUSTER_KEYS: KeyScheme = {
 export function keyScheme(mode: KeyMode): KeyScheme {
   return mode === 'cluster' ? CLUSTER_KEYS : STANDALONE_KEYS;
 }
+
+/**
+ * Hash of what the archiver moved out of Redis: field = product member (as in PRODUCTS_KEY),
+ * value = JSON { dir, first, last } (archive root, oldest and newest archived exchange time in µs),
+ * so l1-query can name the files of a range that is no longer in Redis.
+ */
+export const ARCHIVED_KEY = `${KEY_PREFIX}:archived`;

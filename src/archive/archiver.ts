@@ -1,0 +1,251 @@
+/**
+ * Moves snapshots older than a cutoff from Redis into the Parquet archive, and never loses one:
+ *
+ *   1. stream the product's snapshots older than the cutoff from Redis (oldest first), one UTC day
+ *      (partition) at a time, into a temporary file, at most `maxFileRows` rows per file;
+ *   2. finish the file, fsync it, rename it to part-<first>-<last>.parquet, fsync the directory;
+ *   3. read it back: the row count and the first and last row must be what was written;
+ *   4. only then remove exactly those snapshots (by key, not by time) from Redis, in bounded batches.
+ *
+ * A crash before 2 leaves a `.tmp` file (deleted by the next run) and everything in Redis; after 2
+ * the data is in a complete file and (partly) still in Redis. A rerun recognises a snapshot that is
+ * already in a file of its partition (same exchange time, sequence and levels: what the write
+ * script treats as the same snapshot) and only removes it from Redis, so nothing is lost and
+ * nothing is archived twice. A snapshot stored late inside an archived time range is not in the
+ * file, so it is archived into a new file.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT_FAILURE, L1Error } from '../errors.js';
+import { ARCHIVED_KEY, type ProductRef, productMember } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import type { RedisStore, StoredSnapshot } from '../store/redis-store.js';
+import { removeSnapshots } from '../store/snapshot-removal.js';
+import { toEpochMicros } from '../timestamp.js';
+import { listParts, type PartFile, partFileName, partitionDir, utcDate } from './archive-layout.js';
+import { type ArchivedRecord, parseRecord } from './archived-record.js';
+import { createTempFile, type TempFile, TMP_SUFFIX } from './atomic-file.js';
+import { crashPoint } from './crash-point.js';
+import { type ArchivedRow, identitiesIn, identity, readIdentityRows, rowCount } from './parquet-read.js';
+import { fileSink, ParquetSnapshotWriter } from './parquet-snapshot-writer.js';
+
+/** Rows per archive file: a UTC day of a busy product becomes several files of this size. */
+export const DEFAULT_MAX_FILE_ROWS = 500_000;
+
+export class ArchiveVerifyError extends L1Error {
+  constructor(message: string) {
+    super(message, EXIT_FAILURE);
+  }
+}
+
+export interface ArchiveOptions {
+  root: string;
+  /** Snapshots whose index time is strictly older than this (epoch µs) are archived. */
+  beforeMicros: number;
+  maxFileRows?: number;
+  rowGroupSize?: number;
+  /** Checked between snapshots: when aborted, the current file is finished and removed from Redis, then it stops. */
+  signal?: AbortSignal;
+}
+
+export interface ProductArchiveResult {
+  ref: ProductRef;
+  /** Files written by this run. */
+  files: string[];
+  /** Snapshots written to those files. */
+  archived: number;
+  /** Snapshots found already in an archive file (an earlier run stopped before removing them). */
+  alreadyArchived: number;
+  /** Snapshots removed from Redis (archived + alreadyArchived that were still there). */
+  removed: number;
+}
+
+interface OpenPart {
+  dir: string;
+  tmp: TempFile;
+  writer: ParquetSnapshotWriter;
+  keys: string[];
+  first: StoredSnapshot;
+  last: StoredSnapshot;
+  minTime: number;
+  maxTime: number;
+}
+
+export async function archiveProduct(
+  store: RedisStore,
+  ref: ProductRef,
+  options: ArchiveOptions,
+): Promise<ProductArchiveResult> {
+  const maxFileRows = options.maxFileRows ?? DEFAULT_MAX_FILE_ROWS;
+  const result: ProductArchiveResult = { ref, files: [], archived: 0, alreadyArchived: 0, removed: 0 };
+  let part: OpenPart | undefined;
+  let date = '';
+  let existing: PartFile[] = [];
+  const known = new Map<string, Set<string>>();
+  let already: string[] = [];
+
+  const removeAlready = async () => {
+    if (already.length === 0) return;
+    result.removed += await removeSnapshots(store.redis, store.keys, ref, already);
+    already = [];
+  };
+  const close = async () => {
+    if (!part) return;
+    const done = part;
+    part = undefined;
+    const file = await commitPart(store, ref, done, options.root);
+    result.files.push(file.path);
+    result.archived += done.keys.length;
+    result.removed += file.removed;
+    existing.push(file);
+  };
+
+  try {
+    for await (const s of store.range(ref, { toMicros: options.beforeMicros - 1, order: 'asc' })) {
+      const time = toEpochMicros(s.timestamp);
+      const day = utcDate(time);
+      if (day !== date) {
+        await close();
+        date = day;
+        const dir = partitionDir(options.root, ref.exchange, ref.productId, date);
+        await mkdir(dir, { recursive: true });
+        await removeStaleTemps(dir);
+        existing = await listParts(dir);
+        known.clear();
+      }
+      if (await isArchived(s, time, existing, known)) {
+        already.push(s.key);
+        result.alreadyArchived += 1;
+        if (already.length >= 500) await removeAlready();
+        continue;
+      }
+      if (part && part.keys.length >= maxFileRows) await close();
+      if (!part) {
+        if (options.signal?.aborted) break;
+        const dir = partitionDir(options.root, ref.exchange, ref.productId, date);
+        const tmp = await createTempFile(dir, 'part');
+        const writer = new ParquetSnapshotWriter(fileSink(tmp.handle), {
+          ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
+        });
+        part = { dir, tmp, writer, keys: [], first: s, last: s, minTime: time, maxTime: time };
+      }
+      await part.writer.add(s);
+      part.keys.push(s.key);
+      part.last = s;
+      if (time < part.minTime) part.minTime = time;
+      if (time > part.maxTime) part.maxTime = time;
+    }
+    await close();
+    await removeAlready();
+  } catch (err) {
+    if (part) {
+      await part.writer.abort();
+      await part.tmp.discard();
+    }
+    throw err;
+  }
+  return result;
+}
+
+/** Is this snapshot already in a complete file of its partition? Reads a file only when its range covers the time. */
+async function isArchived(
+  s: StoredSnapshot,
+  time: number,
+  existing: readonly PartFile[],
+  known: Map<string, Set<string>>,
+): Promise<boolean> {
+  for (const p of existing) {
+    if (time < p.first || time > p.last) continue;
+    let ids = known.get(p.path);
+    if (!ids) {
+      ids = await identitiesIn(p.path, p.first, p.last);
+      known.set(p.path, ids);
+    }
+    const row: ArchivedRow = {
+      time,
+      sequence: s.sequence,
+      bids: JSON.stringify(s.bids),
+      asks: JSON.stringify(s.asks),
+    };
+    if (ids.has(identity(row))) return true;
+  }
+  return false;
+}
+
+/** Steps 2-4 for one file; returns the file and how many snapshots left Redis. */
+async function commitPart(
+  store: RedisStore,
+  ref: ProductRef,
+  part: OpenPart,
+  root: string,
+): Promise<PartFile & { removed: number }> {
+  await part.writer.finish();
+  crashPoint('after-write');
+  const taken = new Set(await readdir(part.dir));
+  let n = 1;
+  while (taken.has(partFileName(part.minTime, part.maxTime, n))) n += 1;
+  const path = join(part.dir, partFileName(part.minTime, part.maxTime, n));
+  await part.tmp.commit(path);
+  crashPoint('after-rename');
+  await verify(path, part);
+  crashPoint('before-remove');
+  const removed = await removeSnapshots(store.redis, store.keys, ref, part.keys, {
+    afterBatch: () => crashPoint('mid-remove'),
+  });
+  await recordArchived(store.redis, ref, root, part.minTime, part.maxTime);
+  return { path, first: part.minTime, last: part.maxTime, removed };
+}
+
+/** Reads the file back: row count, first and last row. A file that fails is set aside, Redis untouched. */
+async function verify(path: string, part: OpenPart): Promise<void> {
+  const expected = part.keys.length;
+  const want = (s: StoredSnapshot) =>
+    identity({
+      time: toEpochMicros(s.timestamp),
+      sequence: s.sequence,
+      bids: JSON.stringify(s.bids),
+      asks: JSON.stringify(s.asks),
+    });
+  let problem: string | undefined;
+  try {
+    const rows = await rowCount(path);
+    const [first] = await readIdentityRows(path, 0, 1);
+    const [last] = await readIdentityRows(path, expected - 1, expected);
+    if (rows !== expected) problem = `${rows} rows instead of ${expected}`;
+    else if (!first || identity(first) !== want(part.first))
+      problem = 'its first row is not the first snapshot written';
+    else if (!last || identity(last) !== want(part.last))
+      problem = 'its last row is not the last snapshot written';
+  } catch (err) {
+    problem = `it cannot be read back (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (problem === undefined) return;
+  await rename(path, `${path}.rejected`).catch(() => {});
+  throw new ArchiveVerifyError(
+    `${path} failed its read-back check: ${problem}; it was set aside as .rejected and nothing was removed from Redis`,
+  );
+}
+
+/** Remembers in Redis where a product's archived range went, for l1-query. */
+async function recordArchived(
+  redis: RedisClient,
+  ref: ProductRef,
+  root: string,
+  first: number,
+  last: number,
+) {
+  const member = productMember(ref.exchange, ref.productId);
+  const previous = parseRecord(await redis.hget(ARCHIVED_KEY, member));
+  const record: ArchivedRecord =
+    previous && previous.dir === root
+      ? { dir: root, first: Math.min(previous.first, first), last: Math.max(previous.last, last) }
+      : { dir: root, first, last };
+  await redis.hset(ARCHIVED_KEY, member, JSON.stringify(record));
+}
+
+/** Leftovers of a run that died before its rename (the lock says no other archiver is writing). */
+async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('.') && name.endsWith(TMP_SUFFIX)) await rm(join(dir, name), { force: true });
+  }
+}
