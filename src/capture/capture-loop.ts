@@ -51,6 +51,8 @@ export interface CaptureLoopDeps {
   observe?:
     | ((run: { stats: RunStats; queue: WriteQueue; venues: (() => VenueStreamStats[]) | undefined }) => void)
     | undefined;
+  /** Background work that runs beside the capture (e.g. --archive-dir), started and stopped with it. */
+  background?: { start(): void; stop(): Promise<void> } | undefined;
 }
 
 export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoopOptions): Promise<number> {
@@ -144,6 +146,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   }
   const venues = streamer ? () => streamer.venueReport() : undefined;
   deps.observe?.({ stats, queue, venues });
+  deps.background?.start();
 
   const stop = new AbortController();
   let signals = 0;
@@ -178,6 +181,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     clearInterval(ticker);
   }
   const lost = await queue.drain(options.flushTimeoutMs);
+  await deps.background?.stop();
   log.endLive();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

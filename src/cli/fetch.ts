@@ -2,7 +2,9 @@
 /**
  * l1-fetch: read products from a CSV, fetch each one's best bid/ask, store the snapshots in Redis.
  */
+import { existsSync, statSync } from 'node:fs';
 import { Option } from 'commander';
+import { redisTlsArgs } from '../archive/background-archiver.js';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
 import { describeShard, parseShard, type Shard, selectShard } from '../capture/shard.js';
@@ -52,6 +54,8 @@ interface FetchFlags {
   wsUrl?: string[];
   feedTimeout?: number;
   fallbackInterval?: number;
+  archiveDir?: string;
+  archiveAfter?: number;
 }
 
 function buildProgram() {
@@ -66,6 +70,7 @@ function buildProgram() {
       '  $ l1-fetch --csv products.csv --interval 1s                   # poll until Ctrl-C',
       '  $ l1-fetch --csv products.csv --interval 500ms --duration 1h --skip-unchanged --retention 7d',
       '  $ l1-fetch --csv products.csv --interval 5s --count 10 --log-format json 2>capture.log',
+      '  $ l1-fetch --csv products.csv --interval 1s --archive-dir /data/l1-archive --archive-after 1d',
       '  $ l1-fetch --csv venues.csv --stream                        # every change of the top of book, until Ctrl-C',
       '  $ l1-fetch --csv venues.csv --stream --min-interval 100ms --duration 8h --retention 7d',
       '  $ l1-fetch --csv products.csv --stream --ws-url coinbase=wss://ws-feed-public.sandbox.exchange.coinbase.com',
@@ -200,6 +205,15 @@ function buildProgram() {
       duration('--retention'),
     )
     .option(
+      '--archive-dir <dir>',
+      'with --interval: move snapshots older than --archive-after into Parquet files under DIR, at most once a minute',
+    )
+    .option(
+      '--archive-after <duration>',
+      'with --archive-dir: how old a snapshot must be to be archived (e.g. 1d)',
+      duration('--archive-after'),
+    )
+    .option(
       '--rate-limit <n>',
       'requests per second per venue, replacing the documented limit (for a proxy or a local fake)',
       positiveNumber('--rate-limit'),
@@ -259,6 +273,20 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
   if (!polling && !streaming && flags.duration !== undefined)
     throw new UsageError('--duration needs --interval or --stream, e.g. --interval 1s --duration 1h');
+  if (flags.archiveDir !== undefined && flags.archiveAfter === undefined)
+    throw new UsageError('--archive-dir needs --archive-after, e.g. --archive-after 1d');
+  if (flags.archiveAfter !== undefined && flags.archiveDir === undefined)
+    throw new UsageError('--archive-after needs --archive-dir, e.g. --archive-dir /data/l1-archive');
+  if (!polling && !streaming && flags.archiveDir !== undefined)
+    throw new UsageError(
+      '--archive-dir needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)',
+    );
+  if (
+    flags.archiveDir !== undefined &&
+    existsSync(flags.archiveDir) &&
+    !statSync(flags.archiveDir).isDirectory()
+  )
+    throw new UsageError(`--archive-dir: '${flags.archiveDir}' is not a directory`);
   if (!polling && !streaming && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
   if (flags.printConfig) {
@@ -332,6 +360,7 @@ async function main(argv: string[]): Promise<number> {
     if (polling || streaming) {
       // Connected and checked: from now on ride out outages instead of failing fast.
       keepReconnecting(redis, (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000));
+      const log = new CaptureLog(process.stderr, flags.logFormat, TOOL);
       return await runCaptureLoop(
         {
           targets,
@@ -339,8 +368,18 @@ async function main(argv: string[]): Promise<number> {
           redis,
           store: metrics ? metrics.metrics.timeWrites(store) : store,
           observe: metrics ? (run) => metrics.metrics.attach(run) : undefined,
-          log: new CaptureLog(process.stderr, flags.logFormat, TOOL),
+          log,
           stdout: process.stdout,
+          background:
+            flags.archiveDir === undefined
+              ? undefined
+              : new (await import('../archive/background-archiver.js')).BackgroundArchiver({
+                  dir: flags.archiveDir,
+                  afterMs: flags.archiveAfter ?? 0,
+                  redisUrl: redisTarget.url,
+                  redisArgs: redisTlsArgs(program.opts()),
+                  log,
+                }),
         },
         {
           intervalMs: flags.interval ?? 1000,
