@@ -37,6 +37,10 @@ export interface Sizes {
   streamChanges: number;
   streamReps: number;
   streamLatencySeconds: number;
+  /** Interleaved repetitions of the Parquet export and the range read of the whole tape. */
+  exportReps: number;
+  /** Spawned l1-query runs per peak-RSS figure. */
+  exportRssReps: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -60,6 +64,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamChanges: 200_000,
     streamReps: 3,
     streamLatencySeconds: 10,
+    exportReps: 3,
+    exportRssReps: 1,
   },
   quick: {
     products: 100,
@@ -81,6 +87,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamChanges: 100_000,
     streamReps: 2,
     streamLatencySeconds: 5,
+    exportReps: 3,
+    exportRssReps: 1,
   },
   tiny: {
     products: 10,
@@ -102,6 +110,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamChanges: 2_000,
     streamReps: 1,
     streamLatencySeconds: 1,
+    exportReps: 1,
+    exportRssReps: 1,
   },
 };
 

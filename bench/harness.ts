@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { coldStartCase, endToEndCase } from './cases/cli.js';
+import { exportCase } from './cases/export.js';
 import { memoryCase } from './cases/memory.js';
 import { latestCase, populateOneProduct, rangeCase } from './cases/reads.js';
 import { storeThroughput } from './cases/store-throughput.js';
@@ -14,7 +15,16 @@ import { streamCase } from './cases/stream.js';
 import { type BenchContext, findProjectRoot, type Mode, SIZES, type Sizes } from './context.js';
 import type { BenchReport, CaseResult } from './report.js';
 
-export const CASE_IDS = ['store', 'range', 'latest', 'memory', 'e2e', 'cold-start', 'stream'] as const;
+export const CASE_IDS = [
+  'store',
+  'range',
+  'latest',
+  'export',
+  'memory',
+  'e2e',
+  'cold-start',
+  'stream',
+] as const;
 export type CaseId = (typeof CASE_IDS)[number];
 
 export interface BenchOptions {
@@ -66,10 +76,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       cases.push(result);
     };
     await run('store', () => storeThroughput(ctx));
-    if (only.has('range') || only.has('latest')) {
+    if (only.has('range') || only.has('latest') || only.has('export')) {
       const data = await populateOneProduct(ctx);
       await run('range', () => rangeCase(ctx, data));
       await run('latest', () => latestCase(ctx, data));
+      await run('export', () => exportCase(ctx, data));
       await ctx.flush();
     }
     await run('memory', () => memoryCase(ctx));

@@ -1,22 +1,31 @@
 /**
  * Streams snapshots into one Parquet file. Rows are collected column by column on this thread and
- * handed over a row group at a time to an encoder thread (parquet-encoder-worker.ts), whose bytes
+ * handed over a row group at a time to an encoder thread (parquet-encoder-worker.ts); its bytes
  * come back in file order and go to the sink. At most one row group is being encoded while the
  * next is collected, so memory stays at about two row groups whatever the number of rows, and the
- * Redis reads never wait for the encoding.
+ * Redis reads do not wait for the encoding.
  */
+import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StoredSnapshot } from '../store/snapshot-hash.js';
-import { ColumnPacker, transferList } from './packed-columns.js';
+import { ColumnPacker, type PackedColumns, transferList } from './packed-columns.js';
+import { ParquetEncoder } from './parquet-encoder.js';
 import type { EncoderReply, EncoderRequest } from './parquet-encoder-worker.js';
 
 /** Rows per row group: a few MB compressed, small enough to keep memory flat, large enough for zstd. */
 export const DEFAULT_ROW_GROUP_SIZE = 25_000;
 
-/** The encoder thread's old-generation heap cap, MB. */
-const ENCODER_HEAP_MB = 64;
+/**
+ * The encoder thread's heap caps, MB. A row group leaves tens of MB of garbage; capped, V8
+ * collects it instead of letting the heap float up to hundreds of MB on a long export.
+ */
+const ENCODER_OLD_MB = 64;
+const ENCODER_YOUNG_MB = 8;
+
+const WORKER_URL = new URL('./parquet-encoder-worker.js', import.meta.url);
 
 export interface ParquetSnapshotWriterOptions {
   rowGroupSize?: number;
@@ -25,33 +34,28 @@ export interface ParquetSnapshotWriterOptions {
 /** Takes a chunk of the file, in order; resolves once it is written. */
 export type ByteSink = (chunk: Uint8Array) => Promise<void>;
 
+/** Runs encoder requests one at a time, on the thread or inline. */
+interface EncoderChannel {
+  request(message: EncoderRequest): Promise<ArrayBuffer[]>;
+  close(): Promise<void>;
+}
+
 export class ParquetSnapshotWriter {
   private readonly rowGroupSize: number;
   private readonly packer = new ColumnPacker();
-  private readonly worker: Worker;
+  private readonly encoder: EncoderChannel;
   private rows = 0;
-  /** Sink writes, chained so chunks land in order. */
-  private written: Promise<void> = Promise.resolve();
-  /** The group the encoder is working on; the next is sent only when it is done. */
+  /** The row group being encoded and written; the next is sent only when it is done. */
   private inFlight: Promise<void> = Promise.resolve();
-  private waiting: { resolve: () => void; reject: (err: Error) => void } | undefined;
-  private failure: Error | undefined;
 
   constructor(
     private readonly sink: ByteSink,
     options: ParquetSnapshotWriterOptions = {},
   ) {
     this.rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-    // A row group's garbage is tens of MB; a capped heap makes V8 collect it instead of letting the
-    // encoder's heap float up to hundreds of MB on a long export (the live set is far below this).
-    this.worker = new Worker(new URL('./parquet-encoder-worker.js', import.meta.url), {
-      resourceLimits: { maxOldGenerationSizeMb: ENCODER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
-    });
-    this.worker.on('message', (m: EncoderReply) => this.onReply(m));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => {
-      if (this.waiting) this.fail(new Error(`the Parquet encoder thread stopped (code ${code})`));
-    });
+    // The compiled package has the worker script; the TypeScript sources (vitest, the bench's
+    // imports) have only the .ts, and encode inline.
+    this.encoder = existsSync(fileURLToPath(WORKER_URL)) ? threadChannel() : inlineChannel();
   }
 
   /** Rows added so far. */
@@ -70,61 +74,71 @@ export class ParquetSnapshotWriter {
     try {
       await this.sendGroup();
       await this.inFlight;
-      await this.request({ type: 'finish' });
-      await this.written;
+      await this.write(await this.encoder.request({ type: 'finish' }));
     } finally {
-      await this.worker.terminate();
+      await this.encoder.close();
     }
   }
 
   /** Stops the encoder without finishing the file (after a failure). */
   async abort(): Promise<void> {
-    await this.worker.terminate();
+    this.inFlight.catch(() => {});
+    await this.encoder.close();
   }
 
   private async sendGroup(): Promise<void> {
     if (this.packer.rows === 0) return;
     await this.inFlight;
-    const packed = this.packer.pack();
-    this.inFlight = this.request({ type: 'group', packed });
-    // Surfaces an encoder failure at the next add() instead of as an unhandled rejection.
+    const packed: PackedColumns = this.packer.pack();
+    this.inFlight = this.encoder.request({ type: 'group', packed }).then((buffers) => this.write(buffers));
+    // An encoder or sink failure surfaces at the next add() or finish(), not as an unhandled rejection.
     this.inFlight.catch(() => {});
   }
 
-  private request(message: EncoderRequest): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.worker.postMessage(message, message.type === 'group' ? transferList(message.packed) : []);
-    });
+  private async write(buffers: ArrayBuffer[]): Promise<void> {
+    for (const b of buffers) await this.sink(new Uint8Array(b));
   }
+}
 
-  private onReply(m: EncoderReply): void {
-    if (m.type === 'bytes') {
-      const chunk = new Uint8Array(m.buffer);
-      this.written = this.written.then(() => this.sink(chunk));
-      this.written.catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
-      return;
-    }
-    if (m.type === 'error') {
-      this.fail(new Error(`Parquet encoding failed: ${m.message}`));
-      return;
-    }
-    // group-done / finished: wait for the bytes to reach the sink, so memory cannot pile up.
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    this.written.then(
-      () => waiting?.resolve(),
-      (err: unknown) => waiting?.reject(err instanceof Error ? err : new Error(String(err))),
-    );
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    const waiting = this.waiting;
-    this.waiting = undefined;
+function threadChannel(): EncoderChannel {
+  const worker = new Worker(WORKER_URL, {
+    resourceLimits: { maxOldGenerationSizeMb: ENCODER_OLD_MB, maxYoungGenerationSizeMb: ENCODER_YOUNG_MB },
+  });
+  let waiting: { resolve: (b: ArrayBuffer[]) => void; reject: (err: Error) => void } | undefined;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
     waiting?.reject(err);
-  }
+    waiting = undefined;
+  };
+  worker.on('message', (m: EncoderReply) => {
+    if (m.type === 'error') return fail(new Error(`Parquet encoding failed: ${m.message}`));
+    waiting?.resolve(m.buffers);
+    waiting = undefined;
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the Parquet encoder thread stopped (exit ${code})`)));
+  return {
+    request(message) {
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        worker.postMessage(message, message.type === 'group' ? transferList(message.packed) : []);
+      });
+    },
+    async close() {
+      waiting = undefined;
+      await worker.terminate();
+    },
+  };
+}
+
+function inlineChannel(): EncoderChannel {
+  const encoder = new ParquetEncoder();
+  return {
+    request: (m) => (m.type === 'group' ? encoder.group(m.packed) : encoder.finish()),
+    close: async () => {},
+  };
 }
 
 export function fileSink(file: FileHandle): ByteSink {
