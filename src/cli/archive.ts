@@ -6,16 +6,18 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULTS, resolveRedisUrl } from '../config.js';
+import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
 import { normalizeProductId } from '../product-id.js';
 import type { ProductRef } from '../store/keys.js';
-import { connectRedis, validateRedisUrl } from '../store/redis-connection.js';
+import { connectRedis } from '../store/redis-connection.js';
 import { renderTable } from '../text-table.js';
 import { parseTimeInput } from '../time-input.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
+import { attachEnvVars } from './env-options.js';
 import { newProgram, positiveInt } from './options.js';
+import { addRedisTlsOptions, REDIS_FLAGS, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-archive';
@@ -27,7 +29,6 @@ interface ArchiveFlags {
   exchange?: string;
   maxFileRows?: number;
   json?: boolean;
-  redisUrl?: string;
 }
 
 function buildProgram() {
@@ -62,7 +63,8 @@ function buildProgram() {
 const say = (text: string) => process.stderr.write(`${TOOL}: ${text}\n`);
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // Like l1-query, only the Redis connection flags read environment variables (L1_REDIS_URL, …).
+  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { only: REDIS_FLAGS, argv });
   program.parse(argv);
   const flags = program.opts<ArchiveFlags>();
   if (program.args.length > 0) {
@@ -70,8 +72,7 @@ async function main(argv: string[]): Promise<number> {
       `unexpected argument '${program.args[0]}'; options start with -- (see l1-archive --help)`,
     );
   }
-  const redisUrl = resolveRedisUrl(flags.redisUrl);
-  validateRedisUrl(redisUrl, flags.redisUrl ? '--redis-url' : 'REDIS_URL');
+  const redisTarget = resolveRedisTarget(program);
   if (flags.before === undefined) throw new UsageError('--before is required, e.g. --before -7d');
   if (flags.dir === undefined || flags.dir.trim() === '')
     throw new UsageError('--dir is required: the archive root, e.g. --dir /data/l1-archive');
@@ -103,8 +104,15 @@ async function main(argv: string[]): Promise<number> {
     import('../archive/archive-lock.js'),
     import('../store/redis-store.js'),
   ]);
+  for (const w of redisTarget.warnings) say(`warning: ${w}`);
   const release = lockArchiveDir(root);
-  const redis = await connectRedis(redisUrl);
+  let redis: Awaited<ReturnType<typeof connectRedis>>;
+  try {
+    redis = await connectRedis(redisTarget.url, redisTarget.connect);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const abort = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -20,7 +20,7 @@ import { connectRedisClient, keepReconnecting } from '../store/cluster-connectio
 import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
-import { attachEnvVars, envVarName } from './env-options.js';
+import { attachEnvVars, envVarName, optionOrigin } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { duration, newProgram, positiveInt } from './options.js';
 import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
@@ -273,20 +273,23 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
   if (!polling && !streaming && flags.duration !== undefined)
     throw new UsageError('--duration needs --interval or --stream, e.g. --interval 1s --duration 1h');
+  // Name what the user wrote: the flag, or its environment variable.
+  const archiveDirName = optionOrigin(program, 'archiveDir') ?? '--archive-dir';
+  const archiveAfterName = optionOrigin(program, 'archiveAfter') ?? '--archive-after';
   if (flags.archiveDir !== undefined && flags.archiveAfter === undefined)
-    throw new UsageError('--archive-dir needs --archive-after, e.g. --archive-after 1d');
+    throw new UsageError(`${archiveDirName}: needs --archive-after too, e.g. --archive-after 1d`);
   if (flags.archiveAfter !== undefined && flags.archiveDir === undefined)
-    throw new UsageError('--archive-after needs --archive-dir, e.g. --archive-dir /data/l1-archive');
+    throw new UsageError(`${archiveAfterName}: needs --archive-dir too, e.g. --archive-dir /data/l1-archive`);
   if (!polling && !streaming && flags.archiveDir !== undefined)
     throw new UsageError(
-      '--archive-dir needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)',
+      `${archiveDirName}: needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)`,
     );
   if (
     flags.archiveDir !== undefined &&
     existsSync(flags.archiveDir) &&
     !statSync(flags.archiveDir).isDirectory()
   )
-    throw new UsageError(`--archive-dir: '${flags.archiveDir}' is not a directory`);
+    throw new UsageError(`${archiveDirName}: '${flags.archiveDir}' is not a directory`);
   if (!polling && !streaming && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
   if (flags.printConfig) {

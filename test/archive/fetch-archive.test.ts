@@ -79,7 +79,7 @@ describe('l1-fetch --archive-dir', () => {
     ]);
     expect({ code: a.code, stderr: a.stderr }).toEqual({
       code: 2,
-      stderr: 'l1-fetch: --archive-dir needs --archive-after, e.g. --archive-after 1d\n',
+      stderr: 'l1-fetch: --archive-dir: needs --archive-after too, e.g. --archive-after 1d\n',
     });
     const b = await runCli(FETCH_BIN, [
       '--csv',
@@ -94,7 +94,7 @@ describe('l1-fetch --archive-dir', () => {
     expect({ code: b.code, stderr: b.stderr }).toEqual({
       code: 2,
       stderr:
-        'l1-fetch: --archive-dir needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)\n',
+        'l1-fetch: --archive-dir: needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)\n',
     });
   });
 });
