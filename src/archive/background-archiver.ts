@@ -28,7 +28,7 @@ export interface BackgroundArchiverOptions {
   afterMs: number;
   /** Passed to the child in its environment, never on its command line (ps would show a password). */
   redisUrl: string;
-  /** The TLS flags the capture was given (file paths, no secrets), for the child's command line. */
+  /** The --cluster and TLS flags the capture was given (file paths, no secrets), for the child's command line. */
   redisArgs?: readonly string[];
   log: ArchiveLog;
   everyMs?: number;
@@ -135,14 +135,16 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** The capture's Redis TLS flags as command-line arguments for the child l1-archive. */
-export function redisTlsArgs(flags: {
+/** The capture's Redis connection flags (no secrets) as command-line arguments for the child l1-archive. */
+export function redisConnectionArgs(flags: {
+  cluster?: boolean;
   redisTlsCa?: string;
   redisTlsCert?: string;
   redisTlsKey?: string;
   redisTlsInsecure?: boolean;
 }): string[] {
   return [
+    ...(flags.cluster ? ['--cluster'] : []),
     ...(flags.redisTlsCa ? ['--redis-tls-ca', flags.redisTlsCa] : []),
     ...(flags.redisTlsCert ? ['--redis-tls-cert', flags.redisTlsCert] : []),
     ...(flags.redisTlsKey ? ['--redis-tls-key', flags.redisTlsKey] : []),

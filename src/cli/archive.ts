@@ -10,8 +10,8 @@ import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
 import { normalizeProductId } from '../product-id.js';
+import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
-import { connectRedis } from '../store/redis-connection.js';
 import { renderTable } from '../text-table.js';
 import { parseTimeInput } from '../time-input.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
@@ -57,7 +57,11 @@ function buildProgram() {
     .option('--exchange <name>', `only this venue (${EXCHANGE_IDS.join(', ')}); with --product-id, its venue`)
     .option('--max-file-rows <n>', 'most snapshots per file (default 500000)', positiveInt('--max-file-rows'))
     .option('--json', 'print the result as JSON')
-    .option('--redis-url <url>', `Redis to read from (env REDIS_URL; default ${DEFAULTS.redisUrl})`);
+    .option(
+      '--redis-url <url>',
+      `Redis to read from (env REDIS_URL; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
+    )
+    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster');
 }
 
 const say = (text: string) => process.stderr.write(`${TOOL}: ${text}\n`);
@@ -106,9 +110,9 @@ async function main(argv: string[]): Promise<number> {
   ]);
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
   const release = lockArchiveDir(root);
-  let redis: Awaited<ReturnType<typeof connectRedis>>;
+  let redis: Awaited<ReturnType<typeof connectRedisClient>>;
   try {
-    redis = await connectRedis(redisTarget.url, redisTarget.connect);
+    redis = await connectRedisClient(redisTarget.url, redisTarget.connect);
   } catch (err) {
     release();
     throw err;

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { Option } from 'commander';
-import { redisTlsArgs } from '../archive/background-archiver.js';
+import { redisConnectionArgs } from '../archive/background-archiver.js';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
 import { describeShard, parseShard, type Shard, selectShard } from '../capture/shard.js';
@@ -380,7 +380,7 @@ async function main(argv: string[]): Promise<number> {
                   dir: flags.archiveDir,
                   afterMs: flags.archiveAfter ?? 0,
                   redisUrl: redisTarget.url,
-                  redisArgs: redisTlsArgs(program.opts()),
+                  redisArgs: redisConnectionArgs(program.opts()),
                   log,
                 }),
         },

@@ -12,11 +12,10 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { fromEpochMicros } from '../../src/timestamp.js';
 import { snap, tape } from '../query/fixtures.js';
 import { type ParquetRow, readParquet } from '../support/duckdb-reader.js';
-import { QUERY_BIN, runCli } from '../support/run-cli.js';
+import { ARCHIVE_BIN, QUERY_BIN, runCli } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
 import { expectedRow, type StoredHash, storedHashes } from './expected-rows.js';
 
-const ARCHIVE_BIN = new URL('../../dist/cli/archive.js', import.meta.url).pathname;
 const redis = useTestRedis();
 const base = mkdtempSync(join(tmpdir(), 'l1-archive-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

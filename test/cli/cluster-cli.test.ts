@@ -11,10 +11,12 @@ import { connectRedisClient } from '../../src/store/cluster-connection.js';
 import { CLUSTER_KEYS } from '../../src/store/keys.js';
 import { slotOf } from '../../src/store/redis-client.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { fromEpochMicros } from '../../src/timestamp.js';
 import { snap, T0_US, tape } from '../query/fixtures.js';
+import { readParquet } from '../support/duckdb-reader.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster.js';
-import { FETCH_BIN, QUERY_BIN, runCli } from '../support/run-cli.js';
+import { ARCHIVE_BIN, FETCH_BIN, QUERY_BIN, runCli } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
 
 const standalone = useTestRedis();
@@ -269,5 +271,24 @@ describe('l1-fetch and l1-query on a Redis Cluster', () => {
     }
     // The run went on well past the failover.
     expect(await client.zcard(CLUSTER_KEYS.indexKey('coinbase', 'P0-USD'))).toBeGreaterThan(atFailover + 10);
+  });
+
+  it('l1-archive moves old snapshots of every product out of the cluster into Parquet, one slot per removal', async () => {
+    const archiveDir = mkdtempSync(join(tmpdir(), 'l1-cluster-archive-'));
+    const products = PRODUCTS.slice(0, 4);
+    await new RedisStore(client).write(products.flatMap((p) => tape(6, { product: p })));
+    const r = await runCli(ARCHIVE_BIN, [
+      '--redis-url',
+      cluster.url,
+      '--dir',
+      archiveDir,
+      '--before',
+      fromEpochMicros(T0_US + 4 * SECOND),
+    ]);
+    expect(r.stderr).toContain('l1-archive: archived 16 snapshots older than');
+    expect(r.code).toBe(0);
+    const { rows } = await readParquet(join(archiveDir, '**/*.parquet'), { hive: true });
+    expect(rows).toHaveLength(16);
+    for (const p of products) expect(await client.zcard(CLUSTER_KEYS.indexKey('coinbase', p))).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ export interface CliResult {
 
 export const FETCH_BIN = fileURLToPath(new URL('../../dist/cli/fetch.js', import.meta.url));
 export const QUERY_BIN = fileURLToPath(new URL('../../dist/cli/query.js', import.meta.url));
+export const ARCHIVE_BIN = fileURLToPath(new URL('../../dist/cli/archive.js', import.meta.url));
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
