@@ -10,6 +10,7 @@ import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
 import { normalizeProductId } from '../product-id.js';
+import { closeRedis } from '../store/close-redis.js';
 import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
 import { renderTable } from '../text-table.js';
@@ -183,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    redis.disconnect();
+    await closeRedis(redis);
     release();
   }
 }
