@@ -11,6 +11,8 @@ export interface Sizes {
   products: number;
   /** Snapshots written per throughput repetition. */
   storeSnapshots: number;
+  /** Snapshots written per repetition of the optional cluster case, by each method. */
+  clusterSnapshots: number;
   /** Snapshots per write call (the capture's write queue uses 500). */
   writeBatch: number;
   storeReps: number;
@@ -47,6 +49,7 @@ export const SIZES: Record<Mode, Sizes> = {
   full: {
     products: 100,
     storeSnapshots: 1_000_000,
+    clusterSnapshots: 200_000,
     writeBatch: 500,
     storeReps: 3,
     storeMinorReps: 1,
@@ -70,6 +73,7 @@ export const SIZES: Record<Mode, Sizes> = {
   quick: {
     products: 100,
     storeSnapshots: 100_000,
+    clusterSnapshots: 50_000,
     writeBatch: 500,
     storeReps: 3,
     storeMinorReps: 3,
@@ -93,6 +97,7 @@ export const SIZES: Record<Mode, Sizes> = {
   tiny: {
     products: 10,
     storeSnapshots: 2_000,
+    clusterSnapshots: 2_000,
     writeBatch: 500,
     storeReps: 1,
     storeMinorReps: 1,

@@ -28,7 +28,7 @@ export function productIds(count: number): string[] {
 export const TAPE_START_MICROS = Date.UTC(2026, 10, 24, 10, 0, 0) * 1000;
 
 /** A tiny deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

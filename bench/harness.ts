@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { coldStartCase, endToEndCase } from './cases/cli.js';
+import { clusterCase } from './cases/cluster.js';
 import { exportCase } from './cases/export.js';
 import { memoryCase } from './cases/memory.js';
 import { latestCase, populateOneProduct, rangeCase } from './cases/reads.js';
@@ -25,13 +26,15 @@ export const CASE_IDS = [
   'cold-start',
   'stream',
 ] as const;
-export type CaseId = (typeof CASE_IDS)[number];
+/** Cases run only when asked for (--only, or --cluster): they start more servers of their own. */
+export const OPTIONAL_CASE_IDS = ['cluster'] as const;
+export type CaseId = (typeof CASE_IDS)[number] | (typeof OPTIONAL_CASE_IDS)[number];
 
 export interface BenchOptions {
   mode: Mode;
   /** Overrides of the mode's sizes. */
   sizes?: Partial<Sizes>;
-  /** Run only these cases (default all). */
+  /** Run only these cases (default all but the optional ones). */
   only?: readonly CaseId[];
   /** Use this Redis (`redis://host:port/DB`; the DB is flushed) instead of spawning one. */
   redisUrl?: string;
@@ -87,6 +90,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await run('e2e', () => endToEndCase(ctx));
     await run('cold-start', () => coldStartCase(ctx));
     await run('stream', () => streamCase(ctx));
+    await run('cluster', () => clusterCase(ctx));
     await ctx.flush();
     const cpu = cpus();
     return {
