@@ -43,6 +43,9 @@ export interface Sizes {
   exportReps: number;
   /** Spawned l1-query runs per peak-RSS figure. */
   exportRssReps: number;
+  /** Snapshots in the spool the spool case replays (issue 11: 100,000), and its repetitions. */
+  spoolSnapshots: number;
+  spoolReps: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -69,6 +72,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamLatencySeconds: 10,
     exportReps: 3,
     exportRssReps: 1,
+    spoolSnapshots: 100_000,
+    spoolReps: 3,
   },
   quick: {
     products: 100,
@@ -93,6 +98,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamLatencySeconds: 5,
     exportReps: 3,
     exportRssReps: 1,
+    spoolSnapshots: 100_000,
+    spoolReps: 2,
   },
   tiny: {
     products: 10,
@@ -117,6 +124,8 @@ export const SIZES: Record<Mode, Sizes> = {
     streamLatencySeconds: 1,
     exportReps: 1,
     exportRssReps: 1,
+    spoolSnapshots: 2_000,
+    spoolReps: 1,
   },
 };
 

@@ -11,6 +11,7 @@ import { clusterCase } from './cases/cluster.js';
 import { exportCase } from './cases/export.js';
 import { memoryCase } from './cases/memory.js';
 import { latestCase, populateOneProduct, rangeCase } from './cases/reads.js';
+import { spoolCase } from './cases/spool.js';
 import { storeThroughput } from './cases/store-throughput.js';
 import { streamCase } from './cases/stream.js';
 import { type BenchContext, findProjectRoot, type Mode, SIZES, type Sizes } from './context.js';
@@ -25,6 +26,7 @@ export const CASE_IDS = [
   'e2e',
   'cold-start',
   'stream',
+  'spool',
 ] as const;
 /** Cases run only when asked for (--only, or --cluster): they start more servers of their own. */
 export const OPTIONAL_CASE_IDS = ['cluster'] as const;
@@ -91,6 +93,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await run('cold-start', () => coldStartCase(ctx));
     await run('stream', () => streamCase(ctx));
     await run('cluster', () => clusterCase(ctx));
+    await run('spool', () => spoolCase(ctx));
     await ctx.flush();
     const cpu = cpus();
     return {

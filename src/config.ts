@@ -28,6 +28,9 @@ export const DEFAULTS = {
   staleAfterMs: 60_000,
   /** `--flush-timeout`: how long shutdown keeps writing what is queued. */
   flushTimeoutMs: 10_000,
+  /** `--max-spool`: most disk a `--spool-dir` spool uses; 64 KiB at least. */
+  maxSpoolBytes: 1024 ** 3,
+  minSpoolBytes: 64 * 1024,
 } as const;
 
 /** `--stream`: reconnects, REST fallback and connection timeouts (venue limits: stream/stream-limits.ts). */

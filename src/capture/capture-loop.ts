@@ -11,6 +11,7 @@ import { formatDuration } from '../duration.js';
 import { EXIT_FAILURE, EXIT_OK, type ExchangeError, errorMessage } from '../errors.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import type { RetryPolicy } from '../exchanges/fetch-runner.js';
+import type { Spool } from '../spool/spool.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { describeRedisError } from '../store/redis-connection.js';
 import type { RedisStore } from '../store/redis-store.js';
@@ -53,12 +54,20 @@ export interface CaptureLoopDeps {
     | undefined;
   /** Background work that runs beside the capture (e.g. --archive-dir), started and stopped with it. */
   background?: { start(): void; stop(): Promise<void> } | undefined;
+  /** `--spool-dir`: the backlog lives on disk, and survives a crash. */
+  spool?: Spool | undefined;
 }
 
 export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoopOptions): Promise<number> {
   const { log, targets } = deps;
   const stats = new RunStats(targets);
-  const queue = new WriteQueue(deps.store, options.writeQueue, {
+  const stop = new AbortController();
+  let spoolFailure: Error | undefined;
+  const holding = deps.spool
+    ? `keeping snapshots in the spool ${deps.spool.dir}`
+    : `holding snapshots in memory (bound ${options.writeQueue.maxQueued})`;
+  const writeQueue = { ...options.writeQueue, spool: deps.spool };
+  const queue = new WriteQueue(deps.store, writeQueue, {
     onStored: (batch) => {
       for (const s of batch) {
         const p = stats.get({ exchange: s.exchange, productId: s.product_id });
@@ -67,7 +76,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     },
     onDown: (err, queued) =>
       log.error(
-        `Redis write failed (${describeRedisError(err)}); holding snapshots in memory (${queued} queued, bound ${options.writeQueue.maxQueued}) and retrying`,
+        `Redis write failed (${describeRedisError(err)}); ${holding} (${queued} queued) and retrying`,
         { event: 'redis_down', queued },
       ),
     onUp: (downMs, queued) =>
@@ -79,12 +88,18 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
           queued,
         },
       ),
-    onDropped: (count, total) =>
-      log.error(`write queue full: dropped the ${count} oldest snapshot(s) (${total} dropped in all)`, {
-        event: 'dropped',
-        count,
-        total,
-      }),
+    onDropped: (count, total, cause) =>
+      log.error(
+        `${cause ?? 'write queue full'}: dropped the ${count} oldest snapshot(s) (${total} dropped in all)`,
+        { event: 'dropped', count, total },
+      ),
+    onSpoolFailed: (err) => {
+      spoolFailure = err;
+      log.error(`${err.message}; stopping the capture and writing what is queued to Redis`, {
+        event: 'spool_failed',
+      });
+      stop.abort(err);
+    },
   });
   // ioredis emits 'error' on every failed reconnect; the queue reports outages once.
   deps.redis.on('error', () => {});
@@ -124,7 +139,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     // Loaded only for streams: ws, lossless-json and the stream adapters.
     const { Streamer } = await import('./streamer.js');
     streamer = new Streamer(targets, deps.clients, queue, stats, options.stream, log, onError);
-    announceStream(streamer, options, log, targets.length);
+    announceStream(streamer, options, log, targets.length, deps.spool);
     source = streamer;
   } else {
     const poller = new Poller(targets, deps.clients, queue, stats, options, {
@@ -141,14 +156,13 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
         }
       },
     });
-    announce(poller, options, log, targets.length);
+    announce(poller, options, log, targets.length, deps.spool);
     source = poller;
   }
   const venues = streamer ? () => streamer.venueReport() : undefined;
   deps.observe?.({ stats, queue, venues });
   deps.background?.start();
 
-  const stop = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -211,8 +225,16 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
       { event: 'summary', ...t, stored: queue.stored, lost, requests_saved: stats.requestsSaved },
     );
   }
-  if (lost > 0)
-    log.error(`${lost} snapshot(s) could not be written before the flush deadline; Redis still unreachable?`);
+  const kept = queue.spooled;
+  if (kept > 0)
+    log.warn(
+      `${kept} snapshot(s) not yet in Redis stay in the spool ${deps.spool?.dir}; the next start writes them first`,
+      { event: 'spool_kept', count: kept },
+    );
+  if (lost > kept)
+    log.error(
+      `${lost - kept} snapshot(s) could not be written before the flush deadline; Redis still unreachable?`,
+    );
   if (notReached.length > 0) {
     log.warn(
       options.stream
@@ -226,10 +248,16 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     );
     return EXIT_FAILURE;
   }
-  return lost > 0 ? EXIT_FAILURE : EXIT_OK;
+  return lost > 0 || spoolFailure ? EXIT_FAILURE : EXIT_OK;
 }
 
-function announce(poller: Poller, o: CaptureLoopOptions, log: CaptureLog, products: number): void {
+function announce(
+  poller: Poller,
+  o: CaptureLoopOptions,
+  log: CaptureLog,
+  products: number,
+  spool: Spool | undefined,
+): void {
   let snapshotsPerSecond = 0;
   for (const s of poller.schedules) {
     snapshotsPerSecond += (s.products * 1000) / s.roundMs;
@@ -240,9 +268,10 @@ function announce(poller: Poller, o: CaptureLoopOptions, log: CaptureLog, produc
       );
     }
   }
-  const boundSeconds = o.writeQueue.maxQueued / Math.max(snapshotsPerSecond, 0.001);
+  const bound = spool ? spool.capacityEstimate : o.writeQueue.maxQueued;
+  const boundSeconds = bound / Math.max(snapshotsPerSecond, 0.001);
   log.info(
-    `polling ${products} product(s) every ${formatDuration(o.intervalMs)}${o.count ? `, ${o.count} time(s)` : ''}${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; if Redis goes away, up to ${o.writeQueue.maxQueued} snapshots (~${formatDuration(Math.round(boundSeconds) * 1000)} at this rate) wait in memory`,
+    `polling ${products} product(s) every ${formatDuration(o.intervalMs)}${o.count ? `, ${o.count} time(s)` : ''}${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; if Redis goes away, up to ${spool ? 'about ' : ''}${bound} snapshots (~${formatDuration(Math.round(boundSeconds) * 1000)} at this rate) wait ${backlogPlace(spool)}`,
     {
       event: 'start',
       products,
@@ -253,10 +282,21 @@ function announce(poller: Poller, o: CaptureLoopOptions, log: CaptureLog, produc
   );
 }
 
-function announceStream(streamer: Streamer, o: CaptureLoopOptions, log: CaptureLog, products: number): void {
+/** Where snapshots wait while Redis is away. */
+function backlogPlace(spool: Spool | undefined): string {
+  return spool ? `in the spool ${spool.dir} (${spool.describeBound()})` : 'in memory';
+}
+
+function announceStream(
+  streamer: Streamer,
+  o: CaptureLoopOptions,
+  log: CaptureLog,
+  products: number,
+  spool: Spool | undefined,
+): void {
   const perVenue = [...streamer.venues.values()].map((v) => `${v.exchange} ${v.connections}`).join(', ');
   log.info(
-    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${o.writeQueue.maxQueued} snapshots wait in memory`,
+    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${spool ? `about ${spool.capacityEstimate}` : o.writeQueue.maxQueued} snapshots wait ${backlogPlace(spool)}`,
     {
       event: 'start',
       mode: 'stream',

@@ -5,6 +5,10 @@
  * holds snapshots for as long as its bound allows and writes them in order when Redis answers
  * again, so a Redis restart or failover loses nothing. Past the bound the OLDEST snapshots are
  * dropped and counted (a long outage keeps the most recent tape), and every drop is reported.
+ *
+ * With a spool (`--spool-dir`, src/spool/) the backlog lives there instead: every snapshot is on
+ * disk before it is written, batches are taken from the spool and acknowledged to it once Redis
+ * confirmed them, and the bound is the spool's size on disk.
  */
 import type { L1Snapshot } from '../snapshot.js';
 import type { RedisStore, WriteResult } from '../store/redis-store.js';
@@ -17,6 +21,8 @@ export interface WriteQueueOptions {
   /** Backoff between failed writes: starts here, doubles, capped at maxRetryMs. */
   minRetryMs: number;
   maxRetryMs: number;
+  /** A disk spool to hold the backlog instead of memory (`--spool-dir`). */
+  spool?: QueueSpool | undefined;
 }
 
 export const DEFAULT_WRITE_QUEUE: WriteQueueOptions = {
@@ -32,10 +38,30 @@ export interface WriteQueueEvents {
   onDown?(error: Error, queued: number): void;
   /** Redis takes writes again; `downMs` is how long it was out, `queued` what waited for it. */
   onUp?(downMs: number, queued: number): void;
-  onDropped?(count: number, totalDropped: number): void;
+  /** `cause` says which bound was hit (the memory queue's when absent). */
+  onDropped?(count: number, totalDropped: number, cause?: string): void;
+  /** The spool can no longer write (disk full, directory gone): the capture should stop. */
+  onSpoolFailed?(error: Error): void;
+}
+
+/** What the queue needs of a spool (src/spool/spool.ts). */
+export interface QueueSpool {
+  /** Snapshots not yet confirmed by Redis, the batch being written included. */
+  readonly depth: number;
+  /** Of those, the ones safe on disk. */
+  readonly onDisk: number;
+  readonly dropCause: string;
+  /** Returns how many of the oldest were dropped to stay within the spool's bound. */
+  append(snapshot: L1Snapshot): number;
+  /** The next batch, oldest first. */
+  take(max: number): L1Snapshot[];
+  /** That batch is in Redis (ok) or not; returns how many snapshots were lost (dropped meanwhile). */
+  settle(ok: boolean): number;
+  setFailureHandler(handler: (error: Error) => void): void;
 }
 
 export class WriteQueue {
+  private readonly spool: QueueSpool | undefined;
   private buffer: L1Snapshot[] = [];
   private head = 0;
   /** The batch being written; out of the buffer so drops never touch it, put back if it fails. */
@@ -57,11 +83,24 @@ export class WriteQueue {
     private readonly events: WriteQueueEvents = {},
   ) {
     this.retryMs = options.minRetryMs;
+    this.spool = options.spool;
+    const spool = this.spool;
+    if (spool) {
+      spool.setFailureHandler((error) => this.events.onSpoolFailed?.(error));
+      // What an earlier run left is written first.
+      if (spool.depth > 0) this.start();
+    }
   }
 
   /** Snapshots not yet in Redis (queued plus the batch being written). */
   get depth(): number {
+    if (this.spool) return this.spool.depth;
     return this.buffer.length - this.head + this.inFlight.length;
+  }
+
+  /** Snapshots not yet in Redis that a spool keeps on disk for the next start (0 without one). */
+  get spooled(): number {
+    return this.spool?.onDisk ?? 0;
   }
 
   get redisDown(): boolean {
@@ -69,8 +108,11 @@ export class WriteQueue {
   }
 
   push(snapshot: L1Snapshot): void {
-    this.buffer.push(snapshot);
-    this.enforceBound();
+    if (this.spool) this.countDropped(this.spool.append(snapshot), this.spool.dropCause);
+    else {
+      this.buffer.push(snapshot);
+      this.enforceBound();
+    }
     this.start();
     this.wake?.();
   }
@@ -82,10 +124,15 @@ export class WriteQueue {
     const over = this.buffer.length - this.head - this.options.maxQueued;
     if (over > 0) {
       this.head += over;
-      this.dropped += over;
-      this.events.onDropped?.(over, this.dropped);
+      this.countDropped(over);
     }
     this.compact();
+  }
+
+  private countDropped(count: number, cause?: string): void {
+    if (count <= 0) return;
+    this.dropped += count;
+    this.events.onDropped?.(count, this.dropped, cause);
   }
 
   /** Starts the background writer (idempotent). */
@@ -120,11 +167,14 @@ export class WriteQueue {
         this.wake = undefined;
         continue;
       }
-      const batch = this.buffer.slice(this.head, this.head + this.options.batchSize);
-      this.head += batch.length;
+      const batch = this.spool
+        ? this.spool.take(this.options.batchSize)
+        : this.buffer.slice(this.head, this.head + this.options.batchSize);
+      if (!this.spool) this.head += batch.length;
       this.inFlight = batch;
       try {
         const result = await this.store.write(batch);
+        if (this.spool) this.countDropped(this.spool.settle(true), this.spool.dropCause);
         this.inFlight = [];
         this.compact();
         this.stored += result.written;
@@ -138,10 +188,13 @@ export class WriteQueue {
         this.events.onStored?.(batch, result);
       } catch (err) {
         // Back at the head, in order; a retried write of the part that did land is idempotent.
-        this.buffer = batch.concat(this.buffer.slice(this.head));
-        this.head = 0;
+        if (this.spool) this.countDropped(this.spool.settle(false), this.spool.dropCause);
+        else {
+          this.buffer = batch.concat(this.buffer.slice(this.head));
+          this.head = 0;
+          this.enforceBound();
+        }
         this.inFlight = [];
-        this.enforceBound();
         this.writeErrors += 1;
         if (this.downSince === undefined) {
           this.downSince = performance.now();

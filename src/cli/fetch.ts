@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Option } from 'commander';
 import { redisConnectionArgs } from '../archive/background-archiver.js';
+import { formatBytes } from '../byte-size.js';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
 import { describeShard, parseShard, type Shard, selectShard } from '../capture/shard.js';
@@ -22,7 +23,7 @@ import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
 import { attachEnvVars, envVarName, optionOrigin } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
-import { duration, newProgram, positiveInt } from './options.js';
+import { byteSize, duration, newProgram, positiveInt } from './options.js';
 import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
@@ -56,6 +57,8 @@ interface FetchFlags {
   fallbackInterval?: number;
   archiveDir?: string;
   archiveAfter?: number;
+  spoolDir?: string;
+  maxSpool: number;
 }
 
 function buildProgram() {
@@ -86,6 +89,8 @@ function buildProgram() {
       'retries 429/5xx/timeouts with backoff, and keeps snapshots in memory while Redis is unreachable.',
       'Ctrl-C (SIGINT) or SIGTERM stops it cleanly: requests in flight finish, the queue is written, a summary',
       'is printed. A second signal exits at once.',
+      'With --spool-dir every snapshot is on disk before it is written to Redis, so nothing fetched is lost',
+      'even on kill -9 or a reboot; the next start writes what the spool holds first.',
       '',
       'The CSV needs a header row with a product_id column, and may have an exchange column',
       `(${SUPPORTED_EXCHANGES}; empty = --exchange, else coinbase); other columns are ignored.`,
@@ -219,6 +224,18 @@ function buildProgram() {
       positiveNumber('--rate-limit'),
     )
     .option(
+      '--spool-dir <dir>',
+      'with --interval or --stream: keep every snapshot in an append-only spool in DIR until Redis has it (survives kill -9 and reboots; one process per DIR)',
+    )
+    .addOption(
+      new Option(
+        '--max-spool <size>',
+        'most disk the spool uses, e.g. 512MiB or 1GiB; past it the oldest snapshots are dropped',
+      )
+        .argParser(byteSize('--max-spool', DEFAULTS.minSpoolBytes))
+        .default(DEFAULTS.maxSpoolBytes, formatBytes(DEFAULTS.maxSpoolBytes)),
+    )
+    .option(
       '--print-config',
       'print every option with its value and where it came from (flag, env, default) as JSON, and exit',
     );
@@ -292,6 +309,13 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`${archiveDirName}: '${flags.archiveDir}' is not a directory`);
   if (!polling && !streaming && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
+  // From L1_SPOOL_DIR (a service's environment) a one-shot run just writes directly.
+  if (!polling && !streaming && program.getOptionValueSource('spoolDir') === 'cli')
+    throw new UsageError(
+      '--spool-dir needs --interval or --stream (a one-shot run writes to Redis at once or fails)',
+    );
+  if (flags.spoolDir === undefined && program.getOptionValueSource('maxSpool') === 'cli')
+    throw new UsageError('--max-spool needs --spool-dir');
   if (flags.printConfig) {
     process.stdout.write(
       `${JSON.stringify(configReport(program, { '--redis-url': 'REDIS_URL' }), null, 2)}\n`,
@@ -324,6 +348,18 @@ async function main(argv: string[]): Promise<number> {
     if (targets.length === 0) return EXIT_OK;
   }
 
+  const log = new CaptureLog(process.stderr, flags.logFormat, TOOL);
+  // Opened before anything listens, connects or writes: a bad, locked or damaged spool is an input
+  // error (exit 2). It closes itself if the start fails later.
+  const spool =
+    (polling || streaming) && flags.spoolDir !== undefined
+      ? (await import('../spool/spool.js')).Spool.open({
+          dir: flags.spoolDir,
+          maxBytes: flags.maxSpool,
+          maxMemory: flags.maxQueue,
+          log,
+        })
+      : undefined;
   // Listening before anything else happens: a port in use is an input error at start (exit 2).
   const metrics = await startMetricsIfAsked(program, flags.staleAfter ?? DEFAULTS.staleAfterMs);
   if (metrics) {
@@ -339,6 +375,7 @@ async function main(argv: string[]): Promise<number> {
   for (const w of redisTarget.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
   const redis = await connectRedisClient(redisTarget.url, redisTarget.connect);
   metrics?.metrics.setRedis(redis);
+  if (spool) metrics?.metrics.setSpoolDepth(() => spool.onDisk);
   const first = targets[0];
   if (first) {
     try {
@@ -363,7 +400,6 @@ async function main(argv: string[]): Promise<number> {
     if (polling || streaming) {
       // Connected and checked: from now on ride out outages instead of failing fast.
       keepReconnecting(redis, (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000));
-      const log = new CaptureLog(process.stderr, flags.logFormat, TOOL);
       return await runCaptureLoop(
         {
           targets,
@@ -383,6 +419,7 @@ async function main(argv: string[]): Promise<number> {
                   redisArgs: redisConnectionArgs(program.opts()),
                   log,
                 }),
+          spool,
         },
         {
           intervalMs: flags.interval ?? 1000,
@@ -436,6 +473,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     closeVenueClients(clients);
     await closeRedis(redis);
+    spool?.close();
     await metrics?.endpoint.close();
   }
 }

@@ -1,5 +1,6 @@
 /** Flag parsers shared by the CLIs; each throws UsageError naming the flag (exit 2). */
 import { Command } from 'commander';
+import { formatBytes, parseByteSize } from '../byte-size.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -16,6 +17,15 @@ export function positiveInt(flag: string): (value: string) => number {
 /** Milliseconds for 500ms, 5s, 1m, 2h, 7d … */
 export function duration(flag: string): (value: string) => number {
   return (value) => parseDuration(value, flag);
+}
+
+/** Bytes for 512MiB, 1GiB, 1048576 …, at least `min`. */
+export function byteSize(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    const bytes = parseByteSize(value, flag);
+    if (bytes < min) throw new UsageError(`${flag}: '${value}' is below the minimum, ${formatBytes(min)}`);
+    return bytes;
+  };
 }
 
 /**

@@ -32,8 +32,11 @@ const PORT_ATTEMPTS = 5;
 
 // Children still running when the test process exits would outlive it: kill them synchronously.
 const live = new Set<ChildProcess>();
+// Data directories of persistent servers, kept across their restarts and removed at exit.
+const keptDirs = new Set<string>();
 process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const dir of keptDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 export function findRedisServer(): string | undefined {
@@ -118,6 +121,8 @@ class SpawnedRedis implements RedisServerHandle {
     private readonly bin: string,
     readonly port: number,
     private readonly extraArgs: ExtraArgs = () => [],
+    /** AOF with appendfsync always in one directory kept across restarts: a kill loses no confirmed write. */
+    private readonly persistent = false,
   ) {
     this.url = `redis://${HOST}:${port}`;
   }
@@ -160,8 +165,12 @@ class SpawnedRedis implements RedisServerHandle {
   }
 
   private async spawnOnce(): Promise<void> {
-    this.dir = mkdtempSync(join(tmpdir(), 'l1-test-redis-'));
-    const args = ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no'];
+    if (!this.persistent || !this.dir) this.dir = mkdtempSync(join(tmpdir(), 'l1-test-redis-'));
+    if (this.persistent) keptDirs.add(this.dir);
+    const args = ['--port', String(this.port), '--bind', HOST, '--save', ''];
+    args.push(
+      ...(this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    );
     args.push('--dir', this.dir, '--daemonize', 'no', ...(await this.extraArgs()));
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -184,7 +193,7 @@ class SpawnedRedis implements RedisServerHandle {
         gone = true;
         live.delete(child);
         if (this.child === child) this.child = undefined;
-        rmSync(dir, { recursive: true, force: true });
+        if (!this.persistent) rmSync(dir, { recursive: true, force: true });
         resolve();
       });
     });
@@ -221,13 +230,13 @@ class SpawnedRedis implements RedisServerHandle {
 export type ExtraArgs = () => readonly string[] | Promise<readonly string[]>;
 
 export async function startRedisServer(
-  opts: { port?: number; extraArgs?: ExtraArgs } = {},
+  opts: { port?: number; extraArgs?: ExtraArgs; persistent?: boolean } = {},
 ): Promise<RedisServerHandle> {
   const bin = findRedisServer();
   if (!bin) throw new Error(REDIS_SERVER_NOT_FOUND);
   if (opts.port === FORBIDDEN_PORT) throw new Error(`refusing port ${FORBIDDEN_PORT}: it may hold real data`);
   if (opts.port !== undefined) {
-    const server = new SpawnedRedis(bin, opts.port, opts.extraArgs);
+    const server = new SpawnedRedis(bin, opts.port, opts.extraArgs, opts.persistent);
     await server.start();
     return server;
   }
@@ -235,7 +244,7 @@ export async function startRedisServer(
   for (let attempt = 1; ; attempt++) {
     let port = await freePort();
     while (port === FORBIDDEN_PORT) port = await freePort();
-    const server = new SpawnedRedis(bin, port, opts.extraArgs);
+    const server = new SpawnedRedis(bin, port, opts.extraArgs, opts.persistent);
     try {
       await server.launch(1);
       return server;

@@ -1,0 +1,12 @@
+/** File-system errors as the spool reports them: one short reason with its code, no stack. */
+
+export function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** "ENOSPC: no space left on device, write" → "no space left on device (ENOSPC)". */
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const text = (e?.message ?? String(err)).replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?( -> '.*')?$/, '');
+  return e?.code ? `${text} (${e.code})` : text;
+}
