@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { L1Snapshot } from '../../src/snapshot.js';
 import { LOCK_FILE } from '../../src/spool/spool-lock.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { FETCH_BIN, runCli } from '../support/run-cli.js';
-import { segmentFiles, snapshot, tempDir, writeSpool } from '../support/spool-files.js';
+import { segmentFiles, snapshot, spooledRecords, tempDir, writeSpool } from '../support/spool-files.js';
 import { useTestRedis } from '../support/test-redis.js';
 
 const redis = useTestRedis();
@@ -38,6 +40,7 @@ function fetchArgs(more: string[]): string[] {
   return ['--csv', csvFile(), '--base-url', fake.url, '--redis-url', redis.url, ...more];
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const snapshots = (n: number, from = 0): L1Snapshot[] =>
   Array.from({ length: n }, (_, i) => snapshot(from + i));
 
@@ -167,6 +170,60 @@ describe('l1-fetch --spool-dir', () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
+  it('on SIGTERM with Redis down keeps the unwritten snapshots in the spool (exit 1); the next start writes them', async () => {
+    const own = await startRedisServer();
+    try {
+      const dir = tempDir();
+      const args = [
+        '--csv',
+        csvFile(),
+        '--base-url',
+        fake.url,
+        '--redis-url',
+        own.url,
+        '--interval',
+        '100ms',
+      ];
+      args.push('--spool-dir', dir, '--flush-timeout', '300ms');
+      let servedAtOutage = 0;
+      const r = await runCli(FETCH_BIN, args, {
+        onSpawn: async (_pid, child) => {
+          // Once it captures (a cold start on a busy machine takes a while), Redis goes away.
+          while (fake.served.length < 3) await sleep(20);
+          servedAtOutage = fake.served.length;
+          await own.kill();
+          await sleep(1000);
+          child.kill('SIGTERM');
+        },
+      });
+      const outage = fake.served.slice(servedAtOutage);
+      expect(outage.length).toBeGreaterThan(5);
+      const kept = Number(/(\d+) snapshot\(s\) not yet in Redis stay in the spool/.exec(r.stderr)?.[1]);
+      expect(kept).toBeGreaterThanOrEqual(outage.length);
+      expect(r.code).toBe(1);
+      // On disk, unacknowledged: at least every snapshot served since Redis went away.
+      const onDisk = new Set(spooledRecords(dir).map((s) => s.sequence));
+      expect(outage.filter((s) => !onDisk.has(s.sequence))).toEqual([]);
+
+      await own.start();
+      const next = await runCli(FETCH_BIN, [...args.slice(0, -2), '--count', '1']);
+      expect(next.stderr).toMatch(new RegExp(`spool ${dir}: ${kept} snapshot\\(s\\) from an earlier run`));
+      expect(next.code).toBe(0);
+      const client = new Redis(own.url);
+      try {
+        const stored = new Set<string>();
+        for (const k of await client.zrange('orderbook:index:ETH-USD', 0, -1))
+          stored.add((await client.hget(k, 'sequence')) ?? '');
+        expect(outage.filter((s) => !stored.has(s.sequence))).toEqual([]);
+      } finally {
+        client.disconnect();
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('drops the oldest past --max-spool, loudly, and writes the newest', async () => {
     const dir = tempDir();
     writeSpool(dir, snapshots(2000), { segmentBytes: 16 * 1024 });
@@ -205,8 +262,11 @@ describe('l1-fetch --spool-dir', () => {
       ],
       {
         env: { L1_SPOOL_DIR: dir, L1_MAX_SPOOL: '64KiB' },
-        // The directory vanishes under the capture: the next segment cannot be created.
-        onSpawn: () => setTimeout(() => rmSync(dir, { recursive: true, force: true }), 800),
+        // The directory vanishes under the running capture: the next segment cannot be created.
+        onSpawn: async () => {
+          while (fake.served.length < 8) await sleep(20);
+          rmSync(dir, { recursive: true, force: true });
+        },
       },
     );
     const failed = r.stderr.split('\n').filter((l) => /error: spool: /.test(l));
