@@ -4,7 +4,8 @@
  * - replay: a spool of N snapshots an earlier run left (100,000 in full and quick runs) is opened
  *   (lock, every record's length and checksum checked) and written to Redis through the write
  *   queue, as l1-fetch does at start; against RedisStore.write of the same snapshots from memory,
- *   fed the same way (batches of 500, one in flight).
+ *   fed the same way (batches of 500, one in flight), and the store case's fastest raw ioredis
+ *   write (EVALSHA of a 3-command script per snapshot, pipelines of 100 sent as built).
  * - live path: N snapshots pushed into the write queue with a spool, until all are in Redis,
  *   against the same queue without one (the memory queue).
  * - append: CPU per snapshot of Spool.append (encode, checksum, one write(2) per burst), against
@@ -22,6 +23,7 @@ import { type BenchContext, connect } from '../context.js';
 import { chunks, makeTape, productIds } from '../data.js';
 import { type CaseResult, type Row, ratio } from '../report.js';
 import { summarize } from '../stats.js';
+import { RAW_SCRIPT, rawEvalsha } from './store-throughput.js';
 
 const quiet: SpoolLog = { info: () => {}, warn: () => {}, error: () => {} };
 const QUEUE = { maxQueued: 100_000, batchSize: 500, minRetryMs: 100, maxRetryMs: 2_000 };
@@ -46,6 +48,7 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
   const samples = {
     replay: [] as number[],
     direct: [] as number[],
+    raw: [] as number[],
     spooled: [] as number[],
     memory: [] as number[],
     append: [] as number[],
@@ -57,7 +60,9 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
   };
   const rate = (ms: number) => (n / ms) * 1000;
   const dirs: string[] = [];
+  const write = rawEvalsha(100);
   try {
+    await redis.script('LOAD', RAW_SCRIPT);
     const methods: Record<string, () => Promise<void>> = {
       replay: async () => {
         const dir = leaveSpool(tape);
@@ -78,6 +83,13 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
         for (const batch of chunks(tape, QUEUE.batchSize)) await store.write(batch);
         samples.direct.push(rate(performance.now() - t0));
         await check('RedisStore.write');
+      },
+      raw: async () => {
+        await ctx.flush();
+        const t0 = performance.now();
+        for (const batch of chunks(tape, QUEUE.batchSize)) await write(redis, batch);
+        samples.raw.push(rate(performance.now() - t0));
+        await check('raw EVALSHA');
       },
       spooled: async () => {
         const dir = mkdtempSync(join(tmpdir(), 'l1-bench-spool-'));
@@ -105,7 +117,8 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
     const order = Object.keys(methods);
     // Warm-up (JIT, page cache): one round of every method, its figures thrown away.
     for (const m of order) await methods[m]?.();
-    for (const list of [samples.replay, samples.direct, samples.spooled, samples.memory]) list.length = 0;
+    for (const list of [samples.replay, samples.direct, samples.raw, samples.spooled, samples.memory])
+      list.length = 0;
     for (let rep = 0; rep < sizes.spoolReps; rep++) {
       // Rotate the order each repetition, so drift on a shared machine hits every method alike.
       for (let k = 0; k < order.length; k++) await methods[order[(k + rep) % order.length] as string]?.();
@@ -143,6 +156,11 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
       ...extra,
     });
     const direct = row('RedisStore.write, from memory', 'snap/s', true, samples.direct, { baseline: true });
+    const raw = row('raw EVALSHA/snap, 100/pipeline', 'snap/s', true, samples.raw, {
+      baseline: true,
+      note: "the store case's fastest raw ioredis write of the same snapshots",
+    });
+    direct.vs = ratio(direct, raw);
     const replay = row(`spool replay of ${n.toLocaleString('en-US')}`, 'snap/s', true, samples.replay, {
       note: 'open (lock, check every record) + write through the write queue, as l1-fetch does at start',
     });
@@ -160,7 +178,7 @@ export async function spoolCase(ctx: BenchContext): Promise<CaseResult> {
     return {
       id: 'spool',
       title: 'Spool',
-      rows: [replay, direct, spooled, memory, append, stringify],
+      rows: [replay, direct, raw, spooled, memory, append, stringify],
       details: { snapshots: n, products: sizes.products },
     };
   } finally {

@@ -19,7 +19,7 @@ import { type CaseResult, type Row, ratio } from '../report.js';
 import { summarize } from '../stats.js';
 
 /** The raw per-snapshot script: the same three writes, nothing else (no clash check, no retention). */
-const RAW_SCRIPT = `redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+export const RAW_SCRIPT = `redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('ZADD', KEYS[2], ARGV[1], KEYS[1])
 redis.call('SADD', KEYS[3], ARGV[2])
 return 1`;

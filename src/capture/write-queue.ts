@@ -50,6 +50,7 @@ export interface QueueSpool {
   readonly depth: number;
   /** Of those, the ones safe on disk. */
   readonly onDisk: number;
+  /** Why the latest snapshots counted as lost were lost (read right after a count). */
   readonly dropCause: string;
   /** Returns how many of the oldest were dropped to stay within the spool's bound. */
   append(snapshot: L1Snapshot): number;

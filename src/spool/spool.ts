@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { formatDuration } from '../duration.js';
 import { InputError } from '../errors.js';
-import { type L1Snapshot, l1SnapshotSchema } from '../snapshot.js';
+import type { L1Snapshot } from '../snapshot.js';
 import { ACK_FILE, AckWriter, type SpoolPosition } from './ack-marker.js';
 import { code, describeFsError } from './fs-errors.js';
 import {
@@ -47,6 +47,7 @@ import {
 } from './spool-format.js';
 import { type AcquiredLock, acquireSpoolLock } from './spool-lock.js';
 import { recoverSpool } from './spool-recovery.js';
+import { decodeSnapshot } from './spooled-snapshot.js';
 
 /** A level-1 record is 230-280 bytes on disk; for the estimate announced at start. */
 const TYPICAL_RECORD_BYTES = 256;
@@ -98,6 +99,8 @@ interface ReadBatch {
   end: number;
   endPos: SpoolPosition;
   snapshots: L1Snapshot[];
+  /** Records in the range that were not snapshots (reported, skipped). */
+  skipped: number;
 }
 
 /** The position after each record kept in memory; segment -1 = never reached disk. */
@@ -105,8 +108,9 @@ const NOT_ON_DISK = -1;
 
 export class Spool {
   readonly dir: string;
-  /** One line for the queue's drop event: why snapshots were dropped. */
-  readonly dropCause: string;
+  /** Why the snapshots of the latest loss were lost, for the queue's drop event. */
+  dropCause: string;
+  private readonly fullCause: string;
   private readonly maxBytes: number;
   private readonly maxMemory: number;
   private readonly segmentBytes: number;
@@ -179,7 +183,8 @@ export class Spool {
     this.maxBytes = options.maxBytes;
     this.maxMemory = Math.max(1, options.maxMemory);
     this.segmentBytes = options.segmentBytes ?? segmentBytesFor(options.maxBytes);
-    this.dropCause = `spool ${dir} full (--max-spool ${formatBytes(options.maxBytes)})`;
+    this.fullCause = `spool ${dir} full (--max-spool ${formatBytes(options.maxBytes)})`;
+    this.dropCause = this.fullCause;
     if (lock.tookOverFrom)
       this.log.warn(
         `spool: took over the lock of ${lock.tookOverFrom.pid ? `process ${lock.tookOverFrom.pid}` : 'an unfinished start'}, which is no longer running (${lock.path})`,
@@ -216,7 +221,7 @@ export class Spool {
     if (active instanceof Error) throw new InputError(`--spool-dir ${dir}: ${active.message}`);
     const dropped = this.dropPastBound();
     if (dropped > 0)
-      this.log.error(`${this.dropCause}: dropped the ${dropped} oldest snapshot(s) an earlier run left`, {
+      this.log.error(`${this.fullCause}: dropped the ${dropped} oldest snapshot(s) an earlier run left`, {
         event: 'dropped',
         count: dropped,
       });
@@ -329,7 +334,9 @@ export class Spool {
     if (!ok) {
       // Taken again from the ack position next time.
       this.closeReader();
-      return lost + (f.start < this.ackSeq ? Math.min(f.end, this.ackSeq) - f.start : 0);
+      const gone = f.start < this.ackSeq ? Math.min(f.end, this.ackSeq) - f.start : 0;
+      if (gone > 0) this.dropCause = this.fullCause;
+      return lost + gone;
     }
     if (f.end > this.ackSeq) {
       this.ackSeq = f.end;
@@ -460,7 +467,10 @@ export class Spool {
       this.closeReader();
       this.trimMemory();
     }
-    if (dropped > 0) this.commitAck();
+    if (dropped > 0) {
+      this.dropCause = this.fullCause;
+      this.commitAck();
+    }
     return dropped;
   }
 
@@ -482,11 +492,16 @@ export class Spool {
           count: lost,
         });
         this.unreportedLoss += lost;
+        this.dropCause = `spool ${this.dir} unreadable`;
         this.ackSeq = this.memStartSeq;
         return [];
       }
     }
     this.inFlight = { start, end: batch.end, endPos: batch.endPos };
+    if (batch.skipped > 0) {
+      this.unreportedLoss += batch.skipped;
+      this.dropCause = `spool ${this.dir}: record(s) this version cannot read`;
+    }
     // Decode the next batch while Redis works on this one (setImmediate runs once the write is on the wire).
     if (!this.prefetchQueued && batch.end < this.memStartSeq) {
       this.prefetchQueued = true;
@@ -497,8 +512,8 @@ export class Spool {
 
   private readFromDisk(start: number, n: number): ReadBatch {
     this.reader ??= new DiskReader(this.ackPos);
-    const snapshots = this.reader.read(n, this.segments, this.activeSegment(), this.log);
-    return { start, end: start + n, endPos: { ...this.reader.position }, snapshots };
+    const { snapshots, skipped } = this.reader.read(n, this.segments, this.activeSegment(), this.log);
+    return { start, end: start + n, endPos: { ...this.reader.position }, snapshots, skipped };
   }
 
   private prefetch(max: number): void {
@@ -629,8 +644,14 @@ class DiskReader {
   }
 
   /** The next `n` records; a record that is not a snapshot is reported and skipped. */
-  read(n: number, segments: readonly Segment[], active: Segment, log: SpoolLog): L1Snapshot[] {
+  read(
+    n: number,
+    segments: readonly Segment[],
+    active: Segment,
+    log: SpoolLog,
+  ): { snapshots: L1Snapshot[]; skipped: number } {
     const out: L1Snapshot[] = [];
+    let skipped = 0;
     for (let i = 0; i < n; ) {
       if (!this.cursor || !this.seg) {
         const found = segments.find((s) => s.no === this.position.segment);
@@ -653,14 +674,17 @@ class DiskReader {
       if (step.kind === 'bad') throw new Error(`${seg.path} at byte ${this.cursor.offset}: ${step.reason}`);
       i += 1;
       this.position = { segment: seg.no, offset: this.cursor.offset };
-      const parsed = parseRecord(step.payload);
+      const parsed = decodeSnapshot(step.payload);
       if (parsed) out.push(parsed);
-      else
-        log.error(`spool: a record of ${seg.path} is not a snapshot this version can read; skipped`, {
-          event: 'spool_bad_record',
-        });
+      else {
+        skipped += 1;
+        log.error(
+          `spool: the record at byte ${this.cursor.offset - step.payload.length - 8} of ${seg.path} is not a snapshot this version can read; skipped`,
+          { event: 'spool_bad_record' },
+        );
+      }
     }
-    return out;
+    return { snapshots: out, skipped };
   }
 
   close(): void {
@@ -668,16 +692,6 @@ class DiskReader {
     this.fd = undefined;
     this.cursor = undefined;
     this.seg = undefined;
-  }
-}
-
-/** A record's JSON, checked like any input from outside the process. */
-function parseRecord(payload: Buffer): L1Snapshot | undefined {
-  try {
-    const r = l1SnapshotSchema.safeParse(JSON.parse(payload.toString('utf8')));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -113,3 +113,32 @@ it('a spool left by an earlier process is written first, then the new snapshots'
   );
   spool.close();
 });
+
+it('skips a whole record that is not a snapshot (another version wrote it), counts it, writes the rest', async () => {
+  const dir = tempDir();
+  const first = Spool.open({ dir, maxBytes: 1024 ** 3, maxMemory: 100, log: memoryLog() });
+  for (let i = 0; i < 10; i++) first.append(snapshot(i));
+  // Checksummed like any record, but its product id could never build a key.
+  first.append({ ...snapshot(10), product_id: 'BTC:USD' });
+  for (let i = 11; i < 20; i++) first.append(snapshot(i));
+  first.close();
+
+  const log = memoryLog();
+  const spool = Spool.open({ dir, maxBytes: 1024 ** 3, maxMemory: 100, log });
+  const drops: (string | undefined)[] = [];
+  const queue = new WriteQueue(
+    new RedisStore(redis),
+    { maxQueued: 100, ...fastRetry, spool },
+    { onDropped: (_n, _t, cause) => drops.push(cause) },
+  );
+  expect(await queue.drain(5000)).toBe(0);
+  expect(await storedSequences()).toEqual([...range(0, 10), ...range(11, 20)]);
+  expect(queue.dropped).toBe(1);
+  expect(drops).toEqual([expect.stringMatching(/: record\(s\) this version cannot read$/)]);
+  expect(log.lines).toContainEqual(
+    expect.stringMatching(
+      /^error: spool: the record at byte \d+ of .*segment-\d+\.spool is not a snapshot this version can read; skipped$/,
+    ),
+  );
+  spool.close();
+});
