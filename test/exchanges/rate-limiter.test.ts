@@ -13,8 +13,15 @@ it('runs below the documented limit by the safety margin, burst first, then even
   // 5 at once, then 10 more at 20/s: the last one no earlier than 500 ms.
   expect(times.filter((t) => t < 20).length).toBe(5);
   expect(Math.max(...times)).toBeGreaterThanOrEqual(480);
-  const gaps = times.slice(6).map((t, i) => t - (times[i + 5] ?? 0));
-  for (const g of gaps) expect(g).toBeGreaterThanOrEqual(35);
+  // The bucket's promise, whatever the timers' jitter on a busy machine: any span of time holds at
+  // most burst + rate × span grants (a late timer may let two go close together, never more). A
+  // grant is observed when its callback runs, up to a few ms after it was made: 5 ms of slack.
+  const sorted = [...times].sort((a, b) => a - b);
+  for (let i = 0; i < sorted.length; i++)
+    for (let j = i; j < sorted.length; j++) {
+      const span = ((sorted[j] as number) - (sorted[i] as number)) / 1000;
+      expect(j - i + 1).toBeLessThanOrEqual(5 + 20 * (span + 0.005));
+    }
 });
 
 it('a 429 empties the bucket, pauses for Retry-After and halves the rate', async () => {
