@@ -127,7 +127,8 @@ export function totals({ stats, queue, venues }: StatusSource) {
   };
 }
 
-function streamTotals(venues: readonly VenueStreamStats[], updates: number) {
+/** The venues' stream counters summed, for the status, the progress lines and the summary. */
+export function streamTotals(venues: readonly VenueStreamStats[], updates: number) {
   const t = {
     updates,
     connections: 0,
@@ -136,6 +137,7 @@ function streamTotals(venues: readonly VenueStreamStats[], updates: number) {
     resyncs: 0,
     gaps: 0,
     malformed: 0,
+    rest_fallbacks: 0,
     rest_polling: 0,
   };
   for (const v of venues) {
@@ -145,6 +147,7 @@ function streamTotals(venues: readonly VenueStreamStats[], updates: number) {
     t.resyncs += v.resyncs;
     t.gaps += v.gaps;
     t.malformed += v.malformed;
+    t.rest_fallbacks += v.fallbacks;
     t.rest_polling += v.polling;
   }
   return t;

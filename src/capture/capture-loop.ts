@@ -17,7 +17,7 @@ import { describeRedisError } from '../store/redis-connection.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type Align, renderTable } from '../text-table.js';
 import type { CaptureLog } from './capture-log.js';
-import { totals } from './capture-log.js';
+import { streamTotals, totals } from './capture-log.js';
 import { Poller } from './poller.js';
 import { RunStats } from './run-stats.js';
 import type { Streamer, StreamOptions, VenueStreamStats } from './streamer.js';
@@ -208,9 +208,9 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   const storedPart = `${queue.stored} snapshots stored${queue.duplicates ? ` (+${queue.duplicates} already there)` : ''}`;
   const tail = `${queue.dropped} dropped, ${lost} unwritten`;
   if (venueReport) {
-    const v = sumVenues(venueReport);
+    const v = streamTotals(venueReport, 0);
     log.info(
-      `done in ${formatDuration(t.elapsed_ms)}: ${t.updates} updates, ${storedPart}, ${sumSkipped(stats)} unchanged not stored, ${tail}; streams: ${v.reconnects} reconnects, ${v.resyncs} resyncs, ${v.gaps} gaps, ${v.malformed} malformed, ${v.fallbacks} REST fallbacks${stats.requests > 0 ? `, ${stats.requests} REST requests` : ''}`,
+      `done in ${formatDuration(t.elapsed_ms)}: ${t.updates} updates, ${storedPart}, ${sumSkipped(stats)} unchanged not stored, ${tail}; streams: ${v.reconnects} reconnects, ${v.resyncs} resyncs, ${v.gaps} gaps, ${v.malformed} malformed, ${v.rest_fallbacks} REST fallbacks${stats.requests > 0 ? `, ${stats.requests} REST requests` : ''}`,
       {
         event: 'summary',
         ...t,
@@ -306,18 +306,6 @@ function announceStream(
       queue_bound: o.writeQueue.maxQueued,
     },
   );
-}
-
-function sumVenues(venues: readonly VenueStreamStats[]) {
-  const sum = { reconnects: 0, resyncs: 0, gaps: 0, malformed: 0, fallbacks: 0 };
-  for (const v of venues) {
-    sum.reconnects += v.reconnects;
-    sum.resyncs += v.resyncs;
-    sum.gaps += v.gaps;
-    sum.malformed += v.malformed;
-    sum.fallbacks += v.fallbacks;
-  }
-  return sum;
 }
 
 function venueJson(v: VenueStreamStats) {

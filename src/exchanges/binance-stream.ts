@@ -17,10 +17,9 @@
  * whole top, so a missed one never corrupts what follows.
  */
 import { z } from 'zod';
-import { SequenceTracker } from '../stream/sequence-check.js';
 import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
-import { clip, firstIssue, parseFrame } from '../stream/stream-support.js';
+import { checkSequence, clip, firstIssue, ProductDecoder, parseFrame } from '../stream/stream-support.js';
 import { binanceSymbol } from './binance.js';
 import { tickerSide } from './venue-support.js';
 
@@ -63,18 +62,7 @@ export class BinanceStream implements StreamAdapter {
   }
 }
 
-class BinanceDecoder implements StreamDecoder {
-  private readonly ours: Map<string, string>;
-  private readonly sequences = new SequenceTracker();
-
-  constructor(products: readonly StreamProduct[]) {
-    this.ours = new Map(products.map((p) => [p.native, p.productId]));
-  }
-
-  reset(productId: string): void {
-    this.sequences.forget(productId);
-  }
-
+class BinanceDecoder extends ProductDecoder {
   decode(text: string, out: StreamEvent[]): void {
     if (text.includes('serverShutdown')) {
       out.push({ type: 'closing', reason: 'serverShutdown' });
@@ -114,9 +102,7 @@ class BinanceDecoder implements StreamDecoder {
       out.push({ type: 'malformed', detail: `bookTicker ${t.s}: prices/quantities are not decimal strings` });
       return;
     }
-    const step = this.sequences.step(productId, u);
-    if (step === 'same') out.push({ type: 'duplicate', productId });
-    else if (step === 'back') out.push({ type: 'gap', productId, detail: `update id went back to ${u}` });
+    checkSequence(this.sequences, productId, u, out, 'the update id went back to');
     out.push({
       type: 'quote',
       quote: { productId, bid: bids[0], ask: asks[0], timestamp: undefined, sequence: u },

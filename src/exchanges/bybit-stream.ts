@@ -18,17 +18,20 @@
  */
 import { z } from 'zod';
 import type { Level } from '../snapshot.js';
-import { SequenceTracker } from '../stream/sequence-check.js';
-import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
+import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
+  checkSequence,
   clip,
   DECIMAL_TEXT,
   firstIssue,
   isZeroText,
+  ProductDecoder,
   parseFrame,
+  type SubscribeOp,
   textLevel,
 } from '../stream/stream-support.js';
+import { SubscribingStream } from '../stream/subscribing-stream.js';
 import { bybitSymbol } from './bybit.js';
 import { timestampFromMillis } from './venue-support.js';
 
@@ -52,30 +55,17 @@ const ackSchema = z.object({
   ret_msg: z.string().optional(),
 });
 
-export class BybitStream implements StreamAdapter {
+export class BybitStream extends SubscribingStream {
   readonly id = 'bybit' as const;
   readonly limits = STREAM_LIMITS.bybit;
   readonly keepalive = { everyMs: 20_000, message: JSON.stringify({ op: 'ping' }) };
-  readonly rejectionFailsWholeSubscribe = false;
-  readonly restSnapshotOnConnect = false;
 
   nativeSymbol(productId: string): string | undefined {
     return bybitSymbol(productId);
   }
 
-  connectionUrl(base: string): string {
-    return base;
-  }
-
-  subscribeMessages(products: readonly StreamProduct[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < products.length; i += this.limits.productsPerSubscribe)
-      out.push(operation('subscribe', products.slice(i, i + this.limits.productsPerSubscribe)));
-    return out;
-  }
-
-  resubscribeMessages(product: StreamProduct): string[] {
-    return [operation('unsubscribe', [product]), operation('subscribe', [product])];
+  protected message(op: SubscribeOp, products: readonly StreamProduct[]): string {
+    return operation(op, products);
   }
 
   createDecoder(products: readonly StreamProduct[]): StreamDecoder {
@@ -83,22 +73,16 @@ export class BybitStream implements StreamAdapter {
   }
 }
 
-function operation(op: 'subscribe' | 'unsubscribe', products: readonly StreamProduct[]): string {
+function operation(op: SubscribeOp, products: readonly StreamProduct[]): string {
   return JSON.stringify({ op, args: products.map((p) => `${TOPIC}${p.native}`) });
 }
 
-class BybitDecoder implements StreamDecoder {
-  private readonly ours: Map<string, string>;
-  private readonly sequences = new SequenceTracker();
+class BybitDecoder extends ProductDecoder {
   /** The top as the last message left it (legacy delta frames change it in place). */
   private readonly tops = new Map<string, { bid: Level | undefined; ask: Level | undefined }>();
 
-  constructor(products: readonly StreamProduct[]) {
-    this.ours = new Map(products.map((p) => [p.native, p.productId]));
-  }
-
-  reset(productId: string): void {
-    this.sequences.forget(productId);
+  override reset(productId: string): void {
+    super.reset(productId);
     this.tops.delete(productId);
   }
 
@@ -134,12 +118,7 @@ class BybitDecoder implements StreamDecoder {
       this.sequences.forget(productId);
       fresh = true;
     }
-    const step = this.sequences.step(productId, u);
-    if (step === 'same') out.push({ type: 'duplicate', productId });
-    else if (step === 'back') {
-      out.push({ type: 'gap', productId, detail: `u went back to ${u} (a reset)` });
-      fresh = true;
-    }
+    if (checkSequence(this.sequences, productId, u, out, 'a reset: u went back to') === 'back') fresh = true;
     const previous = this.tops.get(productId);
     if (!fresh && previous === undefined) {
       // A delta with no snapshot before it cannot be applied.

@@ -23,17 +23,21 @@
 import { z } from 'zod';
 import { isValidProductId } from '../product-id.js';
 import { PriceLevels } from '../stream/price-levels.js';
-import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
+import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
   clip,
   DECIMAL_TEXT,
   firstIssue,
   isZeroText,
+  ProductDecoder,
   parseFrame,
+  resubscribeOne,
+  type SubscribeOp,
   textLevel,
   venueTime,
 } from '../stream/stream-support.js';
+import { SubscribingStream } from '../stream/subscribing-stream.js';
 
 const CHANNEL = 'level2_batch';
 
@@ -60,36 +64,25 @@ function channels(productIds: readonly string[]) {
   ];
 }
 
-export class CoinbaseStream implements StreamAdapter {
+export class CoinbaseStream extends SubscribingStream {
   readonly id = 'coinbase' as const;
   readonly limits = STREAM_LIMITS.coinbase;
   readonly keepalive = undefined;
-  readonly rejectionFailsWholeSubscribe = true;
-  readonly restSnapshotOnConnect = false;
+  override readonly rejectionFailsWholeSubscribe = true;
 
   nativeSymbol(productId: string): string | undefined {
     return isValidProductId(productId) ? productId : undefined;
   }
 
-  connectionUrl(base: string): string {
-    return base;
+  protected message(op: SubscribeOp, products: readonly StreamProduct[]): string {
+    return JSON.stringify({ type: op, channels: channels(products.map((p) => p.native)) });
   }
 
-  subscribeMessages(products: readonly StreamProduct[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < products.length; i += this.limits.productsPerSubscribe) {
-      const ids = products.slice(i, i + this.limits.productsPerSubscribe).map((p) => p.native);
-      out.push(JSON.stringify({ type: 'subscribe', channels: channels(ids) }));
-    }
-    return out;
-  }
-
-  resubscribeMessages(product: StreamProduct): string[] {
-    const only = [{ name: CHANNEL, product_ids: [product.native] }];
-    return [
-      JSON.stringify({ type: 'unsubscribe', channels: only }),
-      JSON.stringify({ type: 'subscribe', channels: only }),
-    ];
+  /** level2_batch alone: the heartbeat subscription stays. */
+  override resubscribeMessages(product: StreamProduct): string[] {
+    return resubscribeOne(product, (op, one) =>
+      JSON.stringify({ type: op, channels: [{ name: CHANNEL, product_ids: one.map((p) => p.native) }] }),
+    );
   }
 
   createDecoder(products: readonly StreamProduct[]): StreamDecoder {
@@ -104,15 +97,11 @@ interface Book {
   crossedByVenue: boolean;
 }
 
-class CoinbaseDecoder implements StreamDecoder {
+class CoinbaseDecoder extends ProductDecoder {
   private readonly books = new Map<string, Book>();
-  private readonly ours: Map<string, string>;
 
-  constructor(products: readonly StreamProduct[]) {
-    this.ours = new Map(products.map((p) => [p.native, p.productId]));
-  }
-
-  reset(productId: string): void {
+  override reset(productId: string): void {
+    super.reset(productId);
     this.books.delete(productId);
   }
 

@@ -22,9 +22,18 @@
 import { parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import type { Level } from '../snapshot.js';
-import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
+import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
-import { clip, DECIMAL_TEXT, firstIssue, isZeroText, venueTime } from '../stream/stream-support.js';
+import {
+  clip,
+  DECIMAL_TEXT,
+  firstIssue,
+  isZeroText,
+  ProductDecoder,
+  type SubscribeOp,
+  venueTime,
+} from '../stream/stream-support.js';
+import { SubscribingStream } from '../stream/subscribing-stream.js';
 import { splitPair } from './venue-support.js';
 
 const tickerSchema = z.object({
@@ -53,32 +62,17 @@ export function krakenWsSymbol(productId: string): string | undefined {
   return pair ? `${pair.base}/${pair.quote}` : undefined;
 }
 
-export class KrakenStream implements StreamAdapter {
+export class KrakenStream extends SubscribingStream {
   readonly id = 'kraken' as const;
   readonly limits = STREAM_LIMITS.kraken;
   readonly keepalive = undefined;
-  readonly rejectionFailsWholeSubscribe = false;
-  readonly restSnapshotOnConnect = false;
 
   nativeSymbol(productId: string): string | undefined {
     return krakenWsSymbol(productId);
   }
 
-  connectionUrl(base: string): string {
-    return base;
-  }
-
-  subscribeMessages(products: readonly StreamProduct[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < products.length; i += this.limits.productsPerSubscribe) {
-      const symbols = products.slice(i, i + this.limits.productsPerSubscribe).map((p) => p.native);
-      out.push(subscription('subscribe', symbols));
-    }
-    return out;
-  }
-
-  resubscribeMessages(product: StreamProduct): string[] {
-    return [subscription('unsubscribe', [product.native]), subscription('subscribe', [product.native])];
+  protected message(op: SubscribeOp, products: readonly StreamProduct[]): string {
+    return subscription(op, products);
   }
 
   createDecoder(products: readonly StreamProduct[]): StreamDecoder {
@@ -86,7 +80,8 @@ export class KrakenStream implements StreamAdapter {
   }
 }
 
-function subscription(method: 'subscribe' | 'unsubscribe', symbols: readonly string[]): string {
+function subscription(method: SubscribeOp, products: readonly StreamProduct[]): string {
+  const symbols = products.map((p) => p.native);
   const params =
     method === 'subscribe'
       ? { channel: 'ticker', symbol: symbols, event_trigger: 'bbo', snapshot: true }
@@ -99,17 +94,8 @@ function parseKeepingDigits(text: string): unknown {
   return parseLossless(text, null, (digits: string) => digits);
 }
 
-class KrakenDecoder implements StreamDecoder {
-  private readonly ours: Map<string, string>;
-
-  constructor(products: readonly StreamProduct[]) {
-    this.ours = new Map(products.map((p) => [p.native, p.productId]));
-  }
-
-  reset(): void {
-    // No state: every ticker message is a whole top.
-  }
-
+/** No state beyond the base's: every ticker message is a whole top. */
+class KrakenDecoder extends ProductDecoder {
   decode(text: string, out: StreamEvent[]): void {
     let frame: unknown;
     try {

@@ -16,10 +16,18 @@
  * gap). Every message is a whole top, so a missed one never corrupts what follows.
  */
 import { z } from 'zod';
-import { SequenceTracker } from '../stream/sequence-check.js';
-import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
+import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
-import { clip, firstIssue, parseFrame, textLevel } from '../stream/stream-support.js';
+import {
+  checkSequence,
+  clip,
+  firstIssue,
+  ProductDecoder,
+  parseFrame,
+  type SubscribeOp,
+  textLevel,
+} from '../stream/stream-support.js';
+import { SubscribingStream } from '../stream/subscribing-stream.js';
 import { okxInstId } from './okx.js';
 import { tickerSide, timestampFromMillis } from './venue-support.js';
 
@@ -43,30 +51,17 @@ const eventSchema = z.object({
   arg: z.object({ instId: z.string().optional() }).passthrough().optional(),
 });
 
-export class OkxStream implements StreamAdapter {
+export class OkxStream extends SubscribingStream {
   readonly id = 'okx' as const;
   readonly limits = STREAM_LIMITS.okx;
   readonly keepalive = { everyMs: 20_000, message: 'ping' };
-  readonly rejectionFailsWholeSubscribe = false;
-  readonly restSnapshotOnConnect = false;
 
   nativeSymbol(productId: string): string | undefined {
     return okxInstId(productId);
   }
 
-  connectionUrl(base: string): string {
-    return base;
-  }
-
-  subscribeMessages(products: readonly StreamProduct[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < products.length; i += this.limits.productsPerSubscribe)
-      out.push(operation('subscribe', products.slice(i, i + this.limits.productsPerSubscribe)));
-    return out;
-  }
-
-  resubscribeMessages(product: StreamProduct): string[] {
-    return [operation('unsubscribe', [product]), operation('subscribe', [product])];
+  protected message(op: SubscribeOp, products: readonly StreamProduct[]): string {
+    return operation(op, products);
   }
 
   createDecoder(products: readonly StreamProduct[]): StreamDecoder {
@@ -74,22 +69,11 @@ export class OkxStream implements StreamAdapter {
   }
 }
 
-function operation(op: 'subscribe' | 'unsubscribe', products: readonly StreamProduct[]): string {
+function operation(op: SubscribeOp, products: readonly StreamProduct[]): string {
   return JSON.stringify({ op, args: products.map((p) => ({ channel: CHANNEL, instId: p.native })) });
 }
 
-class OkxDecoder implements StreamDecoder {
-  private readonly ours: Map<string, string>;
-  private readonly sequences = new SequenceTracker();
-
-  constructor(products: readonly StreamProduct[]) {
-    this.ours = new Map(products.map((p) => [p.native, p.productId]));
-  }
-
-  reset(productId: string): void {
-    this.sequences.forget(productId);
-  }
-
+class OkxDecoder extends ProductDecoder {
   decode(text: string, out: StreamEvent[]): void {
     if (text === 'pong') {
       out.push({ type: 'heartbeat' });
@@ -123,10 +107,7 @@ class OkxDecoder implements StreamDecoder {
       let sequence = '';
       if (d.seqId !== undefined) {
         sequence = data.length === 1 && seqIds?.length === 1 ? (seqIds[0]?.slice(8) ?? '') : String(d.seqId);
-        const step = this.sequences.step(productId, sequence);
-        if (step === 'same') out.push({ type: 'duplicate', productId });
-        else if (step === 'back')
-          out.push({ type: 'gap', productId, detail: `seqId went back to ${sequence} (a reset)` });
+        checkSequence(this.sequences, productId, sequence, out, 'a reset: seqId went back to');
       }
       out.push({ type: 'quote', quote: { productId, bid: bids[0], ask: asks[0], timestamp, sequence } });
     }

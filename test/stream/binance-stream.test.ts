@@ -10,9 +10,9 @@ import {
   expectStoredAsShown,
   readStored,
   startFetch,
+  streamArgs,
   venueCounters,
   waitForStored,
-  writeCsv,
 } from './stream-harness.js';
 
 const redis = useTestRedis();
@@ -34,21 +34,13 @@ function move(productId: string, bid: [string, string] | undefined, ask: [string
 }
 
 function args(products: string[], more: string[] = []): string[] {
-  const csv = writeCsv(products.map((p) => [p, 'binance'] as const));
-  return [
-    '--csv',
-    csv,
-    '--stream',
-    '--ws-url',
-    `binance=${ws.url}`,
+  return streamArgs('binance', ws.url, redis.url, products, [
     '--base-url',
     `binance=${rest.url}`,
-    '--redis-url',
-    redis.url,
     '--log-format',
     'json',
     ...more,
-  ];
+  ]);
 }
 
 describe('l1-fetch --stream (binance bookTicker)', () => {

@@ -9,9 +9,9 @@ import {
   expectStoredAsShown,
   readStored,
   startFetch,
+  streamArgs,
   venueCounters,
   waitForStored,
-  writeCsv,
 } from './stream-harness.js';
 
 const redis = useTestRedis();
@@ -37,32 +37,13 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-function args(csv: string, more: string[] = []): string[] {
-  return [
-    '--csv',
-    csv,
-    '--stream',
-    '--ws-url',
-    `coinbase=${fake.url}`,
-    '--redis-url',
-    redis.url,
-    '--log-format',
-    'json',
-    ...more,
-  ];
+function args(products: string[], more: string[] = []): string[] {
+  return streamArgs('coinbase', fake.url, redis.url, products, ['--log-format', 'json', ...more]);
 }
 
 describe('l1-fetch --stream (coinbase level2_batch)', () => {
   it('stores every change of the top verbatim, nothing for unchanged updates; junk, a drop and a crossed book do not lose a change', async () => {
-    const run = startFetch(
-      args(
-        writeCsv([
-          ['BTC-USD', 'coinbase'],
-          ['ETH-USD', 'coinbase'],
-        ]),
-        ['--feed-timeout', '3s', '--metrics-port', '0'],
-      ),
-    );
+    const run = startFetch(args(['BTC-USD', 'ETH-USD'], ['--feed-timeout', '3s', '--metrics-port', '0']));
     await fake.subscribed(['BTC-USD', 'ETH-USD']);
     fake.setTop('BTC-USD', ['97000.15', '0.30000000'], ['97000.20', '0.75']);
     fake.repeatTop('BTC-USD');

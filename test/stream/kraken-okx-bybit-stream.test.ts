@@ -12,9 +12,9 @@ import {
   expectStoredAsShown,
   readStored,
   startFetch,
+  streamArgs,
   venueCounters,
   waitForStored,
-  writeCsv,
 } from './stream-harness.js';
 
 const redis = useTestRedis();
@@ -31,19 +31,7 @@ async function started<T extends FakeWsVenue>(fake: T): Promise<T> {
 }
 
 function args(exchange: ExchangeId, url: string, products: string[], more: string[] = []): string[] {
-  const csv = writeCsv(products.map((p) => [p, exchange] as const));
-  return [
-    '--csv',
-    csv,
-    '--stream',
-    '--ws-url',
-    `${exchange}=${url}`,
-    '--redis-url',
-    redis.url,
-    '--log-format',
-    'json',
-    ...more,
-  ];
+  return streamArgs(exchange, url, redis.url, products, ['--log-format', 'json', ...more]);
 }
 
 describe('l1-fetch --stream (kraken v2 ticker)', () => {

@@ -9,7 +9,14 @@ import { FakeBinance } from '../support/fake-venues.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { FETCH_BIN, runCli } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
-import { expectStoredAsShown, readStored, startFetch, waitForStored, writeCsv } from './stream-harness.js';
+import {
+  expectStoredAsShown,
+  readStored,
+  startFetch,
+  streamArgs,
+  waitForStored,
+  writeCsv,
+} from './stream-harness.js';
 
 const redis = useTestRedis();
 let coinbase: FakeCoinbaseStream;
@@ -95,17 +102,9 @@ describe('l1-fetch --stream: bad flags are exit 2 with one line, before anything
 
 describe('l1-fetch --stream --min-interval', () => {
   it('keeps at most one snapshot per window, and the last state of a burst is stored even when stopped mid-window', async () => {
-    const run = startFetch([
-      '--csv',
-      writeCsv([['BTC-USD', 'coinbase']]),
-      '--stream',
-      '--ws-url',
-      `coinbase=${coinbase.url}`,
-      '--redis-url',
-      redis.url,
-      '--min-interval',
-      '400ms',
-    ]);
+    const run = startFetch(
+      streamArgs('coinbase', coinbase.url, redis.url, ['BTC-USD'], ['--min-interval', '400ms']),
+    );
     await coinbase.subscribed(['BTC-USD']);
     await waitForStored(redis.client(), 'coinbase', 'BTC-USD', 1);
     const started = performance.now();
@@ -129,19 +128,15 @@ describe('l1-fetch --stream --min-interval', () => {
 
 describe('l1-fetch --stream and quiet products', () => {
   it('a quiet product on a live feed is a staleness warning, not a failure; a dead feed is', async () => {
-    const run = startFetch([
-      '--csv',
-      writeCsv([['BTC-USD', 'coinbase']]),
-      '--stream',
-      '--ws-url',
-      `coinbase=${coinbase.url}`,
-      '--redis-url',
-      redis.url,
-      '--stale-after',
-      '1s',
-      '--feed-timeout',
-      '30s',
-    ]);
+    const run = startFetch(
+      streamArgs(
+        'coinbase',
+        coinbase.url,
+        redis.url,
+        ['BTC-USD'],
+        ['--stale-after', '1s', '--feed-timeout', '30s'],
+      ),
+    );
     await coinbase.subscribed(['BTC-USD']);
     // Heartbeats keep coming, the book does not move.
     await new Promise((r) => setTimeout(r, 2500));
@@ -164,19 +159,15 @@ describe('l1-fetch --stream when a stream cannot be reached', () => {
     try {
       ws.refuseStatus = 451;
       rest.set('BTCUSDT', { bid: ['5.00000000', '1.00000000'], ask: ['5.01000000', '1.00000000'] });
-      const run = startFetch([
-        '--csv',
-        writeCsv([['BTC-USDT', 'binance']]),
-        '--stream',
-        '--ws-url',
-        `binance=${ws.url}`,
-        '--base-url',
-        `binance=${rest.url}`,
-        '--redis-url',
-        redis.url,
-        '--fallback-interval',
-        '200ms',
-      ]);
+      const run = startFetch(
+        streamArgs(
+          'binance',
+          ws.url,
+          redis.url,
+          ['BTC-USDT'],
+          ['--base-url', `binance=${rest.url}`, '--fallback-interval', '200ms'],
+        ),
+      );
       await waitForStored(redis.client(), 'binance', 'BTC-USDT', 1, 8000);
       rest.set('BTCUSDT', { bid: ['5.00000000', '2.00000000'], ask: ['5.01000000', '1.00000000'] });
       await waitForStored(redis.client(), 'binance', 'BTC-USDT', 2);
@@ -212,15 +203,7 @@ describe('l1-fetch --stream and a Redis outage', () => {
   it('loses no change while Redis is down for 10 s, and SIGTERM afterwards writes everything and exits 0', async () => {
     const own = await startRedisServer();
     try {
-      const run = startFetch([
-        '--csv',
-        writeCsv([['BTC-USD', 'coinbase']]),
-        '--stream',
-        '--ws-url',
-        `coinbase=${coinbase.url}`,
-        '--redis-url',
-        own.url,
-      ]);
+      const run = startFetch(streamArgs('coinbase', coinbase.url, own.url, ['BTC-USD']));
       await coinbase.subscribed(['BTC-USD']);
       const before = new Redis(own.url);
       await waitForStored(before, 'coinbase', 'BTC-USD', 1);

@@ -22,6 +22,18 @@ export function writeCsv(rows: readonly (readonly [string, ExchangeId])[]): stri
   return path;
 }
 
+/** l1-fetch's arguments for a stream of `products` on `venue` from a fake at `wsUrl`, into `redisUrl`. */
+export function streamArgs(
+  venue: ExchangeId,
+  wsUrl: string,
+  redisUrl: string,
+  products: readonly string[],
+  more: readonly string[] = [],
+): string[] {
+  const csv = writeCsv(products.map((p) => [p, venue] as const));
+  return ['--csv', csv, '--stream', '--ws-url', `${venue}=${wsUrl}`, '--redis-url', redisUrl, ...more];
+}
+
 export interface RunningCli {
   readonly stderr: () => string;
   /** Sends a signal (SIGTERM by default) and resolves with what the run printed and its exit code. */
