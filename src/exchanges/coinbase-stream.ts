@@ -97,8 +97,13 @@ interface Book {
   crossedByVenue: boolean;
 }
 
+/** Updates for a product with no book this long after the first: its snapshot is not coming. */
+const SNAPSHOT_WAIT_MS = 10_000;
+
 class CoinbaseDecoder extends ProductDecoder {
   private readonly books = new Map<string, Book>();
+  /** Date.now() of the first update seen for a product that has no book yet. */
+  private readonly bookless = new Map<string, number>();
 
   override reset(productId: string): void {
     super.reset(productId);
@@ -130,6 +135,9 @@ class CoinbaseDecoder extends ProductDecoder {
     const parsed = snapshotSchema.safeParse(frame);
     if (!parsed.success) {
       out.push({ type: 'malformed', detail: `snapshot: ${firstIssue(parsed.error)}` });
+      // A product's unreadable snapshot leaves it without a book: ask for another.
+      const named = this.ours.get(String((frame as { product_id?: unknown }).product_id));
+      if (named !== undefined) out.push({ type: 'resync', productId: named, reason: 'unreadable snapshot' });
       return;
     }
     const m = parsed.data;
@@ -144,6 +152,7 @@ class CoinbaseDecoder extends ProductDecoder {
       });
     book.crossedByVenue = crossed(book);
     this.books.set(productId, book);
+    this.bookless.delete(productId);
     out.push({ type: 'quote', quote: top(productId, book, venueTime(m.time)) });
   }
 
@@ -156,9 +165,18 @@ class CoinbaseDecoder extends ProductDecoder {
     const m = parsed.data;
     const productId = this.ours.get(m.product_id);
     if (productId === undefined) return;
-    // Updates before the product's snapshot (after a resync request) belong to no book yet.
+    // Updates before the product's snapshot (after a resync request) belong to no book yet; if the
+    // snapshot does not follow, the subscription is asked for again.
     const book = this.books.get(productId);
-    if (!book) return;
+    if (!book) {
+      const since = this.bookless.get(productId);
+      if (since === undefined) this.bookless.set(productId, Date.now());
+      else if (Date.now() - since > SNAPSHOT_WAIT_MS) {
+        this.bookless.delete(productId);
+        out.push({ type: 'resync', productId, reason: 'updates but no snapshot for 10 s' });
+      }
+      return;
+    }
     let bad = 0;
     for (const [side, price, size] of m.changes) {
       const levels = side === 'buy' ? book.bids : side === 'sell' ? book.asks : undefined;

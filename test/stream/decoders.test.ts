@@ -135,6 +135,26 @@ describe('coinbase level2_batch decoder', () => {
     ]);
   });
 
+  it('asks again for a snapshot that was unreadable, or that does not come while updates do', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const cb2 = new CoinbaseStream();
+    const decoder = cb2.createDecoder([{ productId: 'BTC-USD', native: 'BTC-USD' }]);
+    const out: StreamEvent[] = [];
+    decoder.decode('{"type":"snapshot","product_id":"BTC-USD","bids":"oops","asks":[]}', out);
+    const update =
+      '{"type":"l2update","product_id":"BTC-USD","changes":[["buy","1","1"]],"time":"2026-12-04T10:00:00.000001Z"}';
+    decoder.decode(update, out);
+    vi.advanceTimersByTime(9_000);
+    decoder.decode(update, out);
+    vi.advanceTimersByTime(2_000);
+    decoder.decode(update, out);
+    expect(out.filter((e) => e.type === 'resync')).toEqual([
+      { type: 'resync', productId: 'BTC-USD', reason: 'unreadable snapshot' },
+      { type: 'resync', productId: 'BTC-USD', reason: 'updates but no snapshot for 10 s' },
+    ]);
+    vi.useRealTimers();
+  });
+
   it('names the refused product of a failed subscribe', () => {
     const events = decode(
       cb,
