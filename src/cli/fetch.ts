@@ -265,13 +265,16 @@ async function main(argv: string[]): Promise<number> {
   const baseUrls = parseBaseUrlOverrides(flags.baseUrl ?? []);
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
   const streaming = flags.stream === true;
+  // Name what the user wrote: the flag, or its environment variable (an image may set L1_INTERVAL).
+  const given = (flag: string, key: keyof FetchFlags) =>
+    program.getOptionValueSource(key) === 'env' ? `${envVarName(flag)} (set it empty to unset it)` : flag;
   if (streaming && flags.interval !== undefined)
     throw new UsageError(
-      '--stream and --interval exclude each other: a stream stores every change as it comes',
+      `--stream and ${given('--interval', 'interval')} exclude each other: a stream stores every change as it comes`,
     );
   if (streaming && flags.count !== undefined)
     throw new UsageError(
-      '--stream takes no --count; bound the run with --duration (e.g. --duration 1h) or Ctrl-C',
+      `--stream takes no ${given('--count', 'count')}; bound the run with --duration (e.g. --duration 1h) or Ctrl-C`,
     );
   for (const [flag, key] of [
     ['--min-interval', 'minInterval'],

@@ -34,6 +34,12 @@ describe('l1-fetch --stream: bad flags are exit 2 with one line, before anything
     ['--stream with --interval', ['--interval', '1s'], {}, /--stream and --interval exclude each other/],
     ['--stream with --count', ['--count', '3'], {}, /--stream takes no --count/],
     [
+      '--stream with an L1_INTERVAL an image set',
+      [],
+      { L1_INTERVAL: '1s' },
+      /--stream and L1_INTERVAL \(set it empty to unset it\) exclude each other/,
+    ],
+    [
       'a --ws-url without a venue',
       ['--ws-url', 'wss://example.com'],
       {},
