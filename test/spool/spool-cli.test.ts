@@ -36,8 +36,9 @@ function csvFile(): string {
 }
 
 /** l1-fetch polling the fake into this file's Redis, plus `more`. */
-function fetchArgs(more: string[]): string[] {
-  return ['--csv', csvFile(), '--base-url', fake.url, '--redis-url', redis.url, ...more];
+function fetchArgs(more: string[], to: { csv?: string; redisUrl?: string } = {}): string[] {
+  const csv = to.csv ?? csvFile();
+  return ['--csv', csv, '--base-url', fake.url, '--redis-url', to.redisUrl ?? redis.url, ...more];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -174,16 +175,7 @@ describe('l1-fetch --spool-dir', () => {
     const own = await startRedisServer();
     try {
       const dir = tempDir();
-      const args = [
-        '--csv',
-        csvFile(),
-        '--base-url',
-        fake.url,
-        '--redis-url',
-        own.url,
-        '--interval',
-        '100ms',
-      ];
+      const args = fetchArgs(['--interval', '100ms'], { redisUrl: own.url });
       args.push('--spool-dir', dir, '--flush-timeout', '300ms');
       let servedAtOutage = 0;
       const r = await runCli(FETCH_BIN, args, {
@@ -246,29 +238,14 @@ describe('l1-fetch --spool-dir', () => {
     fake.addProducts(['A-USD', 'B-USD', 'C-USD']);
     const csv = join(work, 'four.csv');
     writeFileSync(csv, 'product_id\nETH-USD\nA-USD\nB-USD\nC-USD\n');
-    const r = await runCli(
-      FETCH_BIN,
-      [
-        '--csv',
-        csv,
-        '--base-url',
-        fake.url,
-        '--redis-url',
-        redis.url,
-        '--interval',
-        '50ms',
-        '--duration',
-        '10s',
-      ],
-      {
-        env: { L1_SPOOL_DIR: dir, L1_MAX_SPOOL: '64KiB' },
-        // The directory vanishes under the running capture: the next segment cannot be created.
-        onSpawn: async () => {
-          while (fake.served.length < 8) await sleep(20);
-          rmSync(dir, { recursive: true, force: true });
-        },
+    const r = await runCli(FETCH_BIN, fetchArgs(['--interval', '50ms', '--duration', '10s'], { csv }), {
+      env: { L1_SPOOL_DIR: dir, L1_MAX_SPOOL: '64KiB' },
+      // The directory vanishes under the running capture: the next segment cannot be created.
+      onSpawn: async () => {
+        while (fake.served.length < 8) await sleep(20);
+        rmSync(dir, { recursive: true, force: true });
       },
-    );
+    });
     const failed = r.stderr.split('\n').filter((l) => /error: spool: /.test(l));
     expect(failed).toEqual([
       expect.stringMatching(

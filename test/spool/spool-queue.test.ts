@@ -3,40 +3,27 @@
  * lives on disk, comes back from disk when memory let it go, and its size bound drops the oldest.
  */
 import { readdirSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { WriteQueue } from '../../src/capture/write-queue.js';
 import { Spool } from '../../src/spool/spool.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { type KillableRedis, startKillableRedis } from '../support/killable-redis.js';
 import { memoryLog, segmentFiles, snapshot, spooledRecords, tempDir } from '../support/spool-files.js';
 
-let server: RedisServerHandle;
-let redis: Redis;
+let own: KillableRedis;
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 50,
-  });
-  redis.on('error', () => {});
+  own = await startKillableRedis();
 });
-afterAll(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+afterAll(() => own.stop());
 beforeEach(async () => {
-  await server.start();
-  // The client reconnects on its own (every 50 ms); wait for it, however busy the machine.
-  for (let waited = 0; redis.status !== 'ready' && waited < 10_000; waited += 20)
-    await new Promise((r) => setTimeout(r, 20));
-  await redis.flushall();
+  await own.server.start();
+  await new Promise((r) => setTimeout(r, 100)); // the client reconnects
+  await own.redis.flushall();
 });
 
 async function storedSequences(): Promise<string[]> {
-  const keys = await redis.zrange('orderbook:index:BTC-USD', 0, -1);
-  return Promise.all(keys.map(async (k) => (await redis.hget(k, 'sequence')) ?? ''));
+  const keys = await own.redis.zrange('orderbook:index:BTC-USD', 0, -1);
+  return Promise.all(keys.map(async (k) => (await own.redis.hget(k, 'sequence')) ?? ''));
 }
 
 const range = (from: number, to: number) =>
@@ -47,15 +34,15 @@ it('keeps the backlog on disk while Redis is down, reads back what memory let go
   const dir = tempDir();
   const log = memoryLog();
   const spool = Spool.open({ dir, maxBytes: 1024 ** 3, maxMemory: 20, log });
-  const queue = new WriteQueue(new RedisStore(redis), { maxQueued: 20, ...fastRetry, spool });
-  await server.kill();
+  const queue = new WriteQueue(new RedisStore(own.redis), { maxQueued: 20, ...fastRetry, spool });
+  await own.server.kill();
   for (let i = 0; i < 300; i++) queue.push(snapshot(i));
   await new Promise((r) => setTimeout(r, 100));
   // All of it is on disk before Redis has any; memory held only 20.
   expect(spooledRecords(dir).map((s) => s.sequence)).toEqual(range(0, 300));
   expect(queue.depth).toBe(300);
   expect(queue.dropped).toBe(0);
-  await server.start();
+  await own.server.start();
   expect(await queue.drain(5000)).toBe(0);
   expect(await storedSequences()).toEqual(range(0, 300));
   expect(spool.close()).toBe(0);
@@ -68,11 +55,11 @@ it('past --max-spool drops the oldest segments, counts and names them, and keeps
   const spool = Spool.open({ dir, maxBytes: 64 * 1024, maxMemory: 50, segmentBytes: 4096, log: memoryLog() });
   const drops: { count: number; cause: string | undefined }[] = [];
   const queue = new WriteQueue(
-    new RedisStore(redis),
+    new RedisStore(own.redis),
     { maxQueued: 50, ...fastRetry, spool },
     { onDropped: (count, _total, cause) => drops.push({ count, cause }) },
   );
-  await server.kill();
+  await own.server.kill();
   for (let i = 0; i < 1000; i++) queue.push(snapshot(i));
   await new Promise((r) => setTimeout(r, 100));
   const onDisk = segmentFiles(dir).length;
@@ -80,7 +67,7 @@ it('past --max-spool drops the oldest segments, counts and names them, and keeps
   expect(queue.dropped).toBeGreaterThan(600);
   expect(drops.reduce((n, d) => n + d.count, 0)).toBe(queue.dropped);
   expect(drops[0]?.cause).toMatch(/^spool .* full \(--max-spool 64 KiB\)$/);
-  await server.start();
+  await own.server.start();
   expect(await queue.drain(5000)).toBe(0);
   // Exactly the newest survive, with nothing missing between them.
   expect(await storedSequences()).toEqual(range(queue.dropped, 1000));
@@ -94,7 +81,7 @@ it('a spool left by an earlier process is written first, then the new snapshots'
   for (let i = 0; i < 120; i++) first.append(snapshot(i));
   // Half of it reached Redis before the process went away.
   const taken = first.take(60);
-  await new RedisStore(redis).write(taken);
+  await new RedisStore(own.redis).write(taken);
   first.settle(true);
   expect(first.close()).toBe(60);
 
@@ -103,7 +90,7 @@ it('a spool left by an earlier process is written first, then the new snapshots'
   expect(log.lines).toContainEqual(
     expect.stringMatching(/: 60 snapshot\(s\) from an earlier run .* are written to Redis first$/),
   );
-  const queue = new WriteQueue(new RedisStore(redis), { maxQueued: 100, ...fastRetry, spool });
+  const queue = new WriteQueue(new RedisStore(own.redis), { maxQueued: 100, ...fastRetry, spool });
   for (let i = 120; i < 150; i++) queue.push(snapshot(i));
   expect(await queue.drain(5000)).toBe(0);
   expect(await storedSequences()).toEqual(range(0, 150));
@@ -129,7 +116,7 @@ it('skips a whole record that is not a snapshot (another version wrote it), coun
   const spool = Spool.open({ dir, maxBytes: 1024 ** 3, maxMemory: 100, log });
   const drops: (string | undefined)[] = [];
   const queue = new WriteQueue(
-    new RedisStore(redis),
+    new RedisStore(own.redis),
     { maxQueued: 100, ...fastRetry, spool },
     { onDropped: (_n, _t, cause) => drops.push(cause) },
   );
