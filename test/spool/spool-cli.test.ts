@@ -137,16 +137,13 @@ describe('l1-fetch --spool-dir', () => {
     let firstPid = 0;
     let secondResult: Awaited<ReturnType<typeof runCli>> | undefined;
     const first = runCli(FETCH_BIN, fetchArgs(['--interval', '100ms', '--spool-dir', dir]), {
-      onSpawn: (pid, child) => {
+      onSpawn: async (pid, child) => {
         firstPid = pid;
-        const waitForLock = setInterval(() => {
-          if (!existsSync(join(dir, LOCK_FILE))) return;
-          clearInterval(waitForLock);
-          void runCli(FETCH_BIN, fetchArgs(['--interval', '100ms', '--spool-dir', dir])).then((second) => {
-            secondResult = second;
-            child.kill('SIGTERM');
-          });
-        }, 20);
+        while (!existsSync(join(dir, LOCK_FILE))) await sleep(20);
+        secondResult = await runCli(FETCH_BIN, fetchArgs(['--interval', '100ms', '--spool-dir', dir]));
+        // Stopped once it polls (its signal handlers are set by then).
+        while (fake.served.length === 0) await sleep(20);
+        child.kill('SIGTERM');
       },
     });
     const r = await first;

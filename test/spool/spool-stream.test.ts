@@ -41,15 +41,13 @@ it('a stream killed -9 during a Redis outage loses no change: the next start wri
     expect(killed.signal).toBe('SIGKILL');
     expect(segmentFiles(dir).length).toBeGreaterThan(0);
 
+    await coinbase.until(() => coinbase.openConnections === 0, 'the killed connection to close');
     await own.start();
     const second = startFetch(args);
-    // The spool written, and the capture running (its signal handlers are set once it announced itself).
-    while (
-      !/from the earlier run are in Redis[^]*streaming 1 product|streaming 1 product[^]*from the earlier run are in Redis/.test(
-        second.stderr(),
-      )
-    )
-      await sleep(20);
+    // Subscribed again: the capture runs (its signal handlers are set before it connects), and the
+    // spool is written.
+    await coinbase.subscribed(['BTC-USD'], 10_000);
+    while (!/from the earlier run are in Redis/.test(second.stderr())) await sleep(20);
     const r = await second.stop('SIGTERM');
     expect(r.code, r.stderr).toBe(0);
 
