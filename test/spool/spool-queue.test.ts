@@ -16,8 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => own.stop());
 beforeEach(async () => {
-  await own.server.start();
-  await new Promise((r) => setTimeout(r, 100)); // the client reconnects
+  await own.up();
   await own.redis.flushall();
 });
 

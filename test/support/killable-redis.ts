@@ -8,6 +8,8 @@ import { type RedisServerHandle, startRedisServer } from './redis-server.js';
 export interface KillableRedis {
   server: RedisServerHandle;
   redis: Redis;
+  /** Starts the server if it is down and waits for the client to reconnect, however busy the machine. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +25,11 @@ export async function startKillableRedis(): Promise<KillableRedis> {
   return {
     server,
     redis,
+    up: async () => {
+      await server.start();
+      for (let waited = 0; redis.status !== 'ready' && waited < 10_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
+    },
     stop: async () => {
       redis.disconnect();
       await server.stop();
