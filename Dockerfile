@@ -27,8 +27,13 @@ COPY --from=build /tmp/l1-orderbook.tgz /tmp/l1-orderbook.tgz
 RUN npm install -g --omit=dev --ignore-scripts --no-audit --no-fund /tmp/l1-orderbook.tgz \
   && rm /tmp/l1-orderbook.tgz \
   && npm cache clean --force
+# The crash-safe spool: snapshots not yet confirmed by Redis survive a kill or a restart of the
+# container on this volume (mount it: docker-compose.yml does).
+RUN install -d -o node -g node /var/lib/l1-orderbook
+VOLUME /var/lib/l1-orderbook
 ENV NODE_ENV=production \
   L1_CSV=/usr/local/lib/node_modules/l1-orderbook/example_products.csv \
+  L1_SPOOL_DIR=/var/lib/l1-orderbook/spool \
   L1_INTERVAL=1s \
   L1_LOG_FORMAT=json \
   L1_METRICS_PORT=9464 \

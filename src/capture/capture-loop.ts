@@ -104,6 +104,23 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   // ioredis emits 'error' on every failed reconnect; the queue reports outages once.
   deps.redis.on('error', () => {});
 
+  // From here on a signal stops the run cleanly, also while the stream modules load or a spool
+  // left by an earlier run is being written.
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.error(`second ${signal}: exiting at once; ${queue.depth} queued snapshot(s) not written`);
+      process.exit(EXIT_FAILURE);
+    }
+    log.info(
+      `${signal}: stopping; ${options.stream ? 'closing the streams' : 'finishing requests in flight'} and writing ${queue.depth} queued snapshot(s) (send again to exit at once)`,
+    );
+    stop.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const onError = (target: Target, error: ExchangeError) => {
     const p = stats.get(target);
     // A host that does not resolve is the venue's failure, reported once (onVenueDown).
@@ -162,21 +179,6 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   const venues = streamer ? () => streamer.venueReport() : undefined;
   deps.observe?.({ stats, queue, venues });
   deps.background?.start();
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      log.error(`second ${signal}: exiting at once; ${queue.depth} queued snapshot(s) not written`);
-      process.exit(EXIT_FAILURE);
-    }
-    log.info(
-      `${signal}: stopping; ${options.stream ? 'closing the streams' : 'finishing requests in flight'} and writing ${queue.depth} queued snapshot(s) (send again to exit at once)`,
-    );
-    stop.abort(new Error(signal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const ticker = setInterval(() => {
     streamer?.markLive();

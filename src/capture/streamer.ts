@@ -209,6 +209,8 @@ export class Streamer implements FeedHandler {
     if (!c) return;
     c.venue.open += 1;
     c.quoted.clear();
+    // The stream is reachable again: its products leave REST polling (if it fails again, they go back).
+    if (c.fallback) void this.stopFallback(c, true);
     if (conn.opens > 1) {
       c.venue.reconnects += 1;
       this.log.info(`${conn.label}: reconnected; subscribing ${conn.wanted.length} product(s) again`, {
@@ -320,7 +322,6 @@ export class Streamer implements FeedHandler {
     if (!product) return;
     c.conn.confirm(q.productId);
     c.quoted.add(q.productId);
-    if (c.fallback) this.stopFallback(c, true);
     const snapshot: L1Snapshot = {
       exchange: c.adapter.id,
       product_id: q.productId,

@@ -82,6 +82,12 @@ describe('Dockerfile', () => {
     expect(health).toContain('process.env.L1_METRICS_PORT');
     expect(env.L1_METRICS_PORT).toBe('9464');
     expect(env.L1_METRICS_HOST).toBe('0.0.0.0');
+    // The spool lives on a volume the non-root user owns.
+    const spoolHome = last.find((i) => i.op === 'VOLUME')?.args ?? '';
+    expect(env.L1_SPOOL_DIR?.startsWith(`${spoolHome}/`), env.L1_SPOOL_DIR).toBe(true);
+    expect(
+      last.some((i) => i.op === 'RUN' && i.args.includes(`install -d -o node -g node ${spoolHome}`)),
+    ).toBe(true);
   });
 
   it('names only files, scripts, bins and variables that exist', () => {
@@ -123,6 +129,11 @@ describe('docker-compose.yml', () => {
     expect(vars.L1_REDIS_URL).toBe('redis://redis:6379/0');
     expect(vars.L1_INTERVAL).toBeDefined();
     expectKnownVariables(Object.keys(vars), 'docker-compose.yml');
+    // The spool directory is on a named volume, so it outlives the container.
+    const mounts = (fetcher.volumes as string[]).map((v) => v.split(':'));
+    const spoolMount = mounts.find(([, path]) => vars.L1_SPOOL_DIR?.startsWith(`${path}/`));
+    expect(spoolMount, 'a volume holding L1_SPOOL_DIR').toBeDefined();
+    expect(compose.volumes).toHaveProperty(spoolMount?.[0] as string);
   });
 });
 
@@ -138,6 +149,12 @@ describe('deploy/l1-fetch.service', () => {
     expect(setting('RestartPreventExitStatus')).toEqual(['2']);
     expect(setting('ExecStart')).toEqual(['/usr/local/bin/l1-fetch']);
     expect(setting('KillSignal')).toEqual(['SIGTERM']);
+    // The spool sits in the unit's own state directory.
+    const spool =
+      setting('Environment')
+        .find((e) => e.startsWith('L1_SPOOL_DIR='))
+        ?.split('=')[1] ?? '';
+    expect(spool.startsWith(`/var/lib/${setting('StateDirectory')[0]}/`), spool).toBe(true);
     expectKnownVariables(
       setting('Environment').map((e) => e.split('=')[0] as string),
       'deploy/l1-fetch.service',
