@@ -103,6 +103,10 @@ export async function streamCase(ctx: BenchContext): Promise<CaseResult> {
         `${venue}=${wsUrl}`,
         '--redis-url',
         ctx.url,
+        // The fake sends a whole run faster than any client stores it; like the baseline's
+        // unbounded pipeline, the queue must hold the burst (its default bound drops the oldest).
+        '--max-queue',
+        String(ctx.sizes.streamChanges + PRODUCTS),
       ],
     },
     {
