@@ -298,7 +298,7 @@ function announceStream(
 ): void {
   const perVenue = [...streamer.venues.values()].map((v) => `${v.exchange} ${v.connections}`).join(', ');
   log.info(
-    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${spool ? `about ${spool.capacityEstimate}` : o.writeQueue.maxQueued} snapshots wait ${backlogPlace(spool)}`,
+    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${spool ? `about ${spool.capacityEstimate}` : o.writeQueue.maxQueued} snapshots wait ${backlogPlace(spool)}${spool ? '' : ` (a busy stream fills that in minutes: --spool-dir keeps a long outage on disk)`}`,
     {
       event: 'start',
       mode: 'stream',
