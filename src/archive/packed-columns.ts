@@ -5,8 +5,10 @@
  * costs more than encoding them. The separators cannot occur in the values: decimal text, JSON
  * (which escapes every control character), venue symbols.
  */
-import type { StoredSnapshot } from '../store/snapshot-hash.js';
-import { toEpochMicros } from '../timestamp.js';
+import { FIELD, READ_FIELDS, type StoredFields, type StoredSnapshot } from '../store/snapshot-hash.js';
+import { EpochMicrosReader } from '../timestamp.js';
+import { bestLevel } from './best-level.js';
+import type { TextValues } from './plain-chunks.js';
 
 const SEP = '\u001e';
 const NULL = '\u0000';
@@ -46,51 +48,119 @@ export interface PackedColumns {
   text: Record<TextColumn, string>;
 }
 
+/**
+ * Rows whose text is joined at once: the strings of a few pages die young, instead of every string
+ * of a row group living until `pack()` and being promoted to the old generation first.
+ */
+const JOIN_ROWS = 1000;
+
 /** Collects snapshots column by column; `pack()` hands over what was collected and starts afresh. */
 export class ColumnPacker {
   private numbers = emptyNumbers();
+  /** The rows since the last join, and the joined runs before them. */
   private text = emptyText();
+  private joined = emptyText();
+  private pending = 0;
+  private readonly times = new EpochMicrosReader();
+  private readonly receivedTimes = new EpochMicrosReader();
 
   get rows(): number {
     return this.numbers.time.length;
   }
 
   add(s: StoredSnapshot): void {
-    const b = s.bids[0];
-    const a = s.asks[0];
+    // JSON text exactly as the store writes it (JSON.stringify of the parsed levels round-trips).
+    this.push(
+      s.timestamp,
+      s.received_at,
+      s.bids[0],
+      s.asks[0],
+      JSON.stringify(s.bids),
+      JSON.stringify(s.asks),
+    );
+    this.pushText(s.exchange, s.product_id, s.sequence, s.native_symbol, s.timestamp_source);
+  }
+
+  /** Adds snapshot `j` of a page read as stored text: `bids`/`asks` go in as stored, unparsed. */
+  addStored(page: StoredFields, j: number): void {
+    const v = page.values;
+    const at = j * READ_FIELDS.length;
+    const bids = v[at + FIELD.bids] as string;
+    const asks = v[at + FIELD.asks] as string;
+    const time = v[at + FIELD.timestamp] as string;
+    this.push(time, v[at + FIELD.received_at] as string, bestLevel(bids), bestLevel(asks), bids, asks);
+    this.pushText(
+      v[at + FIELD.exchange] as string,
+      v[at + FIELD.product_id] as string,
+      v[at + FIELD.sequence] as string,
+      v[at + FIELD.native_symbol],
+      v[at + FIELD.timestamp_source],
+    );
+  }
+
+  private push(
+    time: string,
+    receivedAt: string,
+    b: BestLevel | undefined,
+    a: BestLevel | undefined,
+    bids: string,
+    asks: string,
+  ): void {
     const t = this.text;
     const n = this.numbers;
-    n.time.push(toEpochMicros(s.timestamp));
-    n.received_at.push(s.received_at ? toEpochMicros(s.received_at) : Number.NaN);
+    n.time.push(this.times.read(time));
+    n.received_at.push(receivedAt ? this.receivedTimes.read(receivedAt) : Number.NaN);
     n.bid_f64.push(b ? Number(b[0]) : Number.NaN);
     n.bid_size_f64.push(b ? Number(b[1]) : Number.NaN);
     n.ask_f64.push(a ? Number(a[0]) : Number.NaN);
     n.ask_size_f64.push(a ? Number(a[1]) : Number.NaN);
-    t.exchange.push(s.exchange);
-    t.product_id.push(s.product_id);
     t.bid.push(b ? b[0] : NULL);
     t.bid_size.push(b ? b[1] : NULL);
     t.ask.push(a ? a[0] : NULL);
     t.ask_size.push(a ? a[1] : NULL);
-    t.sequence.push(s.sequence);
-    // JSON text exactly as the store writes it (JSON.stringify of the parsed levels round-trips).
-    t.bids.push(JSON.stringify(s.bids));
-    t.asks.push(JSON.stringify(s.asks));
-    t.native_symbol.push(s.native_symbol ?? NULL);
-    t.timestamp_source.push(s.timestamp_source ?? NULL);
+    t.bids.push(bids);
+    t.asks.push(asks);
+  }
+
+  private pushText(
+    exchange: string,
+    productId: string,
+    sequence: string,
+    nativeSymbol: string | null | undefined,
+    timestampSource: string | null | undefined,
+  ): void {
+    const t = this.text;
+    t.exchange.push(exchange);
+    t.product_id.push(productId);
+    t.sequence.push(sequence);
+    t.native_symbol.push(nativeSymbol ?? NULL);
+    t.timestamp_source.push(timestampSource ?? NULL);
+    this.pending += 1;
+    if (this.pending >= JOIN_ROWS) this.join();
+  }
+
+  private join(): void {
+    if (this.pending === 0) return;
+    for (const c of TEXT_COLUMNS) this.joined[c].push(this.text[c].join(SEP));
+    this.text = emptyText();
+    this.pending = 0;
   }
 
   pack(): PackedColumns {
+    this.join();
     const text = {} as Record<TextColumn, string>;
-    for (const c of TEXT_COLUMNS) text[c] = this.text[c].join(SEP);
+    for (const c of TEXT_COLUMNS) text[c] = this.joined[c].join(SEP);
     const numbers = {} as Record<NumberColumn, Float64Array>;
     for (const c of NUMBER_COLUMNS) numbers[c] = Float64Array.from(this.numbers[c]);
     const packed = { rows: this.rows, numbers, text };
     this.numbers = emptyNumbers();
-    this.text = emptyText();
+    this.joined = emptyText();
     return packed;
   }
 }
+
+/** Price and size first, as both a parsed level and bestLevel() give them. */
+type BestLevel = readonly [string, string, ...unknown[]];
 
 function emptyNumbers(): Record<NumberColumn, number[]> {
   const n = {} as Record<NumberColumn, number[]>;
@@ -114,30 +184,63 @@ const SEP_BYTE = SEP.charCodeAt(0);
 const NULL_BYTE = NULL.charCodeAt(0);
 
 /**
- * The values of a packed text column as UTF-8 bytes, null where the snapshot had none: one
- * TextEncoder call for the whole column, then views into it (no copy, no string per value).
+ * The values of a packed text column as one UTF-8 buffer with the end of each value (one
+ * TextEncoder call, one scan, no object per value), for the PLAIN column writer.
  */
-export function unpackBytes(packed: PackedColumns, column: TextColumn): (Uint8Array | null)[] {
-  const out = new Array<Uint8Array | null>(packed.rows);
-  if (packed.rows === 0) return out;
-  const all = encoder.encode(packed.text[column]);
+export function textValues(packed: PackedColumns, column: TextColumn): TextValues {
+  const rows = packed.rows;
+  const bytes = encoder.encode(packed.text[column]);
+  const ends = new Int32Array(rows);
+  let isNull: Uint8Array | undefined;
   let start = 0;
   let k = 0;
-  for (let i = 0; i <= all.length; i++) {
-    if (i < all.length && all[i] !== SEP_BYTE) continue;
-    out[k++] = i - start === 1 && all[start] === NULL_BYTE ? null : all.subarray(start, i);
+  for (let i = 0; i <= bytes.length && k < rows; i++) {
+    if (i < bytes.length && bytes[i] !== SEP_BYTE) continue;
+    if (i - start === 1 && bytes[start] === NULL_BYTE) {
+      isNull ??= new Uint8Array(rows);
+      isNull[k] = 1;
+    }
+    ends[k++] = i;
     start = i + 1;
+  }
+  return { rows, bytes, ends, isNull };
+}
+
+/**
+ * The values of a packed text column as views into its UTF-8 bytes, null where the snapshot had
+ * none. A value equal to the one before it gets the same view: venue, product and often the best
+ * price repeat from row to row, and one object per run instead of one per row is less garbage
+ * (the dictionary encoder finds a repeated object at once).
+ */
+export function unpackBytes(packed: PackedColumns, column: TextColumn): (Uint8Array | null)[] {
+  const { rows, bytes, ends, isNull } = textValues(packed, column);
+  const out = new Array<Uint8Array | null>(rows);
+  let previous: Uint8Array | null = null;
+  for (let i = 0; i < rows; i++) {
+    if (isNull?.[i]) {
+      out[i] = previous = null;
+      continue;
+    }
+    const start = i === 0 ? 0 : (ends[i - 1] as number) + 1;
+    const end = ends[i] as number;
+    if (previous === null || !sameBytes(previous, bytes, start, end)) previous = bytes.subarray(start, end);
+    out[i] = previous;
   }
   return out;
 }
 
-/** The values of a packed text column as strings, null where the snapshot had none. */
-export function unpackText(packed: PackedColumns, column: TextColumn): (string | null)[] {
-  if (packed.rows === 0) return [];
-  return packed.text[column].split(SEP).map((v) => (v === NULL ? null : v));
+function sameBytes(a: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== bytes[start + k]) return false;
+  return true;
 }
 
-/** A number column with NaN read as null. */
-export function unpackNumbers(packed: PackedColumns, column: NumberColumn): (number | null)[] {
-  return Array.from(packed.numbers[column], (v) => (Number.isNaN(v) ? null : v));
+/**
+ * A number column for the column writer: its Float64Array as it came when it has no NaN (no
+ * array of boxed numbers to build), else an array with null for NaN.
+ */
+export function unpackNumbers(packed: PackedColumns, column: NumberColumn): Float64Array | (number | null)[] {
+  const values = packed.numbers[column];
+  if (!values.some(Number.isNaN)) return values;
+  return Array.from(values, (v) => (Number.isNaN(v) ? null : v));
 }

@@ -12,15 +12,17 @@
  *   native_symbol, timestamp_source   as stored; null where the hash has none
  * Nothing stored in Redis is left out, so an archived snapshot can be restored field for field.
  */
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet-writer';
 import {
   NUMBER_COLUMNS,
+  type NumberColumn,
   type PackedColumns,
-  TEXT_COLUMNS,
+  type TextColumn,
+  textValues,
   unpackBytes,
   unpackNumbers,
-  unpackText,
 } from './packed-columns.js';
+import type { TextValues } from './plain-chunks.js';
 
 const stringColumn = (name: string, optional: boolean): SchemaElement => ({
   name,
@@ -76,18 +78,32 @@ const PLAIN_COLUMNS = new Set(['time', 'received_at', 'bids', 'asks', 'sequence'
  */
 const NO_STATS_COLUMNS = new Set(['bids', 'asks', 'sequence', 'bid_size', 'ask_size', 'native_symbol']);
 
+/** How one column of a row group is written. */
+export type ColumnPlan =
+  /** PLAIN text straight from the packed UTF-8 (plain-chunks.ts). */
+  | { kind: 'text'; name: string; statistics: false; values: TextValues }
+  /** PLAIN INT64 timestamps straight from the packed numbers (plain-chunks.ts). */
+  | { kind: 'timestamp'; name: string; statistics: boolean; micros: Float64Array }
+  /** hyparquet-writer's own column writer: the dictionary candidates (venue, product, prices, floats). */
+  | {
+      kind: 'values';
+      name: string;
+      statistics: boolean;
+      values: Float64Array | (number | Uint8Array | null)[];
+    };
+
 /** The row group's columns, in schema order, from what the packer collected. */
-export function snapshotColumns(packed: PackedColumns): ColumnSource[] {
-  const data: Record<string, ColumnSource['data']> = {};
-  // Views into one buffer are cheapest, but a column's min/max statistics would keep that buffer
-  // alive until the file ends: columns with statistics get their own strings.
-  for (const c of TEXT_COLUMNS)
-    data[c] = NO_STATS_COLUMNS.has(c) ? unpackBytes(packed, c) : unpackText(packed, c);
-  for (const c of NUMBER_COLUMNS) data[c] = c === 'time' ? packed.numbers.time : unpackNumbers(packed, c);
-  return COLUMN_NAMES.map((name) => ({
-    name,
-    data: data[name] as ColumnSource['data'],
-    ...(PLAIN_COLUMNS.has(name) ? { encoding: 'PLAIN' as const } : {}),
-    ...(NO_STATS_COLUMNS.has(name) ? { statistics: false } : {}),
-  }));
+export function columnPlans(packed: PackedColumns): ColumnPlan[] {
+  return COLUMN_NAMES.map((name): ColumnPlan => {
+    const statistics = !NO_STATS_COLUMNS.has(name);
+    if (name === 'time' || name === 'received_at')
+      return { kind: 'timestamp', name, statistics, micros: packed.numbers[name] };
+    if (PLAIN_COLUMNS.has(name))
+      return { kind: 'text', name, statistics: false, values: textValues(packed, name as TextColumn) };
+    if ((NUMBER_COLUMNS as readonly string[]).includes(name))
+      return { kind: 'values', name, statistics, values: unpackNumbers(packed, name as NumberColumn) };
+    // Views into one UTF-8 buffer: no string to encode per value (row-group-writer.ts copies the
+    // min/max out, so the statistics do not keep the buffer alive until the file ends).
+    return { kind: 'values', name, statistics, values: unpackBytes(packed, name as TextColumn) };
+  });
 }

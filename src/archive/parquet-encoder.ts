@@ -6,7 +6,8 @@
 import { ByteWriter, ParquetWriter, type Writer } from 'hyparquet-writer';
 import { PACKAGE_VERSION } from '../version.js';
 import type { PackedColumns } from './packed-columns.js';
-import { SNAPSHOT_SCHEMA, snapshotColumns } from './parquet-columns.js';
+import { columnPlans, SNAPSHOT_SCHEMA } from './parquet-columns.js';
+import { writeRowGroup } from './row-group-writer.js';
 import { loadZstd, zstdCompress } from './zstd.js';
 
 export class ParquetEncoder {
@@ -27,7 +28,8 @@ export class ParquetEncoder {
   /** Encodes one row group; returns the bytes to append to the file. */
   async group(packed: PackedColumns): Promise<ArrayBuffer[]> {
     const writer = await this.open();
-    await writer.write({ columnData: snapshotColumns(packed), rowGroupSize: packed.rows });
+    if (packed.rows > 0) writeRowGroup(writer, packed.rows, columnPlans(packed));
+    this.bytes.flush?.();
     return this.take();
   }
 

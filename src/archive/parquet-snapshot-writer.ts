@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StoredSnapshot } from '../store/snapshot-hash.js';
+import type { StoredFields, StoredSnapshot } from '../store/snapshot-hash.js';
 import { ColumnPacker, type PackedColumns, transferList } from './packed-columns.js';
 import { ParquetEncoder } from './parquet-encoder.js';
 import type { EncoderReply, EncoderRequest } from './parquet-encoder-worker.js';
@@ -67,6 +67,15 @@ export class ParquetSnapshotWriter {
     this.packer.add(s);
     this.rows += 1;
     if (this.packer.rows >= this.rowGroupSize) await this.sendGroup();
+  }
+
+  /** Adds every snapshot of a page read as stored text (RedisStore.rangeFields). */
+  async addStored(page: StoredFields): Promise<void> {
+    for (let j = 0; j < page.keys.length; j++) {
+      this.packer.addStored(page, j);
+      this.rows += 1;
+      if (this.packer.rows >= this.rowGroupSize) await this.sendGroup();
+    }
   }
 
   /** Writes the last row group and the footer; the file is complete once this resolves. */

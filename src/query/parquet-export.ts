@@ -94,7 +94,8 @@ export async function exportParquet(
     for (const ref of refs) {
       if (remaining <= 0) break;
       const before = writer.count;
-      for await (const s of store.range(ref, { ...query, limit: remaining })) await writer.add(s);
+      for await (const page of store.rangeFields(ref, { ...query, limit: remaining }))
+        await writer.addStored(page);
       remaining -= writer.count - before;
       if (writer.count > before) products += 1;
     }

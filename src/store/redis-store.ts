@@ -25,11 +25,13 @@ import {
   fromFields,
   pushFieldValues,
   READ_FIELDS,
+  type StoredFields,
   type StoredSnapshot,
+  toStoredFields,
 } from './snapshot-hash.js';
 import { WriteKeyParts } from './write-key-parts.js';
 
-export type { StoredSnapshot } from './snapshot-hash.js';
+export type { StoredFields, StoredSnapshot } from './snapshot-hash.js';
 
 const writeScript = new LuaScript('./write-snapshots.lua');
 const readScript = new LuaScript('./read-snapshots.lua');
@@ -229,18 +231,53 @@ export class RedisStore {
   }
 
   /**
-   * Streams a product's snapshots in a time range, both bounds inclusive, in batches: ZRANGE
-   * BYSCORE … LIMIT for a page of keys, one pipeline of HGETALL for their hashes. Memory stays
-   * constant however long the range (at most two pages: one being consumed, the next in flight).
+   * Streams a product's snapshots in a time range, both bounds inclusive, in pages (see `pages`):
+   * memory stays constant however long the range.
+   */
+  async *range(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredSnapshot> {
+    for await (const page of this.pages(
+      ref,
+      query,
+      (keys) => this.readHashes(keys),
+      (p) => p.length,
+    )) {
+      for (const s of page) yield s;
+    }
+  }
+
+  /**
+   * The same range as `range`, a page at a time and as stored text (StoredFields: no object per
+   * snapshot, `bids`/`asks` unparsed), for bulk readers such as the Parquet export. Same order,
+   * limit and skipping of vanished hashes.
+   */
+  rangeFields(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredFields> {
+    return this.pages(
+      ref,
+      query,
+      (keys) => this.readFields(keys),
+      (p) => p.keys.length,
+    );
+  }
+
+  /**
+   * The paging behind `range` and `rangeFields`: ZRANGE BYSCORE … LIMIT for a page of keys, then
+   * `read` for their hashes; yields each page as `read` returns it, `count` being how many
+   * snapshots it holds. Memory stays constant however long the range (at most two pages: one being
+   * consumed, the next in flight).
    *
    * Pages are cut by score, not by offset (an offset walk is O(N) per page and shifts under
    * retention): the next page starts AT the last score seen and skips the members already sent at
    * that score, so equal scores across a page boundary are neither lost nor repeated. The next
-   * page's ZRANGE, and then its HGETALLs, are sent while this page is consumed, so the round trips
-   * overlap with the caller's work. A hash that disappeared between the index read and HGETALL
-   * (pruned meanwhile) is skipped, and the limit is still filled from later entries.
+   * page's ZRANGE, and then its hash read, are sent while this page is consumed, so the round trips
+   * overlap with the caller's work. A hash that disappeared between the index read and the hash
+   * read (pruned meanwhile) is skipped, and the limit is still filled from later entries.
    */
-  async *range(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredSnapshot> {
+  private async *pages<P>(
+    ref: ProductRef,
+    query: RangeQuery,
+    read: (keys: readonly string[]) => Promise<P>,
+    count: (page: P) => number,
+  ): AsyncGenerator<P> {
     const index = this.keys.indexKey(ref.exchange, ref.productId);
     const desc = query.order === 'desc';
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
@@ -254,16 +291,16 @@ export class RedisStore {
         : this.redis.zrange(index, bound || lo, hi, 'BYSCORE', 'LIMIT', 0, size, 'WITHSCORES');
       return reply.then((flat) => splitPage(flat, skip, size));
     };
-    // A page's HGETALLs go out as soon as its keys arrive, so Redis works on page k+1 while the
+    // A page's hash read goes out as soon as its keys arrive, so Redis works on page k+1 while the
     // caller consumes page k. `want` is optimistic (every hash still there); see below.
-    const fetch = (bound: string, skip: ReadonlySet<string>, want: number): Promise<FetchedPage> =>
+    const fetch = (bound: string, skip: ReadonlySet<string>, want: number): Promise<FetchedPage<P>> =>
       fetchPage(bound, skip, want).then((page) => {
         const keys = page.keys.length > want ? page.keys.slice(0, want) : page.keys;
-        const hashes = this.readHashes(keys);
+        const hashes = read(keys);
         hashes.catch(() => {}); // awaited below; this only stops an early exit leaving it unhandled
         return { page, keys, hashes };
       });
-    let next: Promise<FetchedPage> | undefined = fetch('', new Set(), remaining);
+    let next: Promise<FetchedPage<P>> | undefined = fetch('', new Set(), remaining);
     try {
       while (next) {
         const { page, keys, hashes } = await next;
@@ -271,9 +308,10 @@ export class RedisStore {
         const more = page.full && page.keys.length > 0;
         if (more && remaining - keys.length > 0)
           next = fetch(page.lastScore, page.atLastScore, remaining - keys.length);
-        const snapshots = await hashes;
-        for (const s of snapshots) yield s;
-        remaining -= snapshots.length;
+        const read = await hashes;
+        const n = count(read);
+        if (n > 0) yield read;
+        remaining -= n;
         if (remaining <= 0) return;
         // Some hashes had vanished (pruned meanwhile): the limit is not met yet, read on.
         if (!next && more) next = fetch(page.lastScore, page.atLastScore, remaining);
@@ -297,6 +335,30 @@ export class RedisStore {
     );
     const byKey = new Map(read.flat().map((s) => [s.key, s]));
     return keys.map((k) => byKey.get(k)).filter((s): s is StoredSnapshot => s !== undefined);
+  }
+
+  /** The hashes of `keys` as StoredFields, in order; like readHashes, one call per slot. */
+  private async readFields(keys: readonly string[]): Promise<StoredFields> {
+    if (keys.length === 0) return { keys: [], values: [] };
+    const groups = this.cluster ? [...groupBySlot(keys, (k) => k).values()] : [keys];
+    const read = await Promise.all(
+      groups.map(async (group) =>
+        toStoredFields(group, (await readScript.run(this.redis, group, READ_FIELDS)) as (string | null)[]),
+      ),
+    );
+    if (read.length === 1) return read[0] as StoredFields;
+    // Several slots (not a range page): put the snapshots back in the order of `keys`.
+    const width = READ_FIELDS.length;
+    const at = new Map<string, { page: StoredFields; j: number }>();
+    for (const page of read) for (const [j, key] of page.keys.entries()) at.set(key, { page, j });
+    const out: StoredFields = { keys: [], values: [] };
+    for (const key of keys) {
+      const hit = at.get(key);
+      if (!hit) continue;
+      out.keys.push(key);
+      out.values.push(...hit.page.values.slice(hit.j * width, (hit.j + 1) * width));
+    }
+    return out;
   }
 
   /** How many snapshots a product has in a range (both bounds inclusive). */
@@ -432,10 +494,10 @@ function decodeHashes(keys: readonly string[], reply: unknown): StoredSnapshot[]
   return out;
 }
 
-/** A page of keys with its HGETALL pipeline already sent. */
-interface FetchedPage {
+/** A page of keys with its hash read already sent. */
+interface FetchedPage<P> {
   page: RangePage;
   /** The keys whose hashes were asked for (the page, cut to the limit). */
   keys: string[];
-  hashes: Promise<StoredSnapshot[]>;
+  hashes: Promise<P>;
 }

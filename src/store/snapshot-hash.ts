@@ -80,3 +80,54 @@ export function fromFields(
   if (source === 'received') s.timestamp_source = 'received';
   return s;
 }
+
+/**
+ * A page of snapshot hashes as stored, for readers that want the text rather than objects (the
+ * Parquet export keeps `bids`/`asks` as JSON text: parsing and re-serialising them cost more than
+ * the rest of the export's reading). `values` holds READ_FIELDS values per snapshot, flat:
+ * snapshot j's field f is `values[j * READ_FIELDS.length + f]`. Hashes `fromFields` would skip are
+ * left out, and the rest read as a StoredSnapshot would: `exchange` defaults to coinbase,
+ * `product_id`, `sequence` and `received_at` to '', `native_symbol` is null when empty and
+ * `timestamp_source` null unless 'received'. `bids`, `asks` and `timestamp` are never null.
+ */
+export interface StoredFields {
+  keys: string[];
+  values: (string | null)[];
+}
+
+/** Where each field sits in a snapshot's slice of `StoredFields.values`. */
+export const FIELD = Object.fromEntries(READ_FIELDS.map((name, i) => [name, i])) as {
+  readonly [K in (typeof READ_FIELDS)[number]]: number;
+};
+
+/** A read-snapshots.lua reply for `keys` as StoredFields (normalised in place). */
+export function toStoredFields(keys: readonly string[], reply: (string | null)[]): StoredFields {
+  const width = READ_FIELDS.length;
+  const out: StoredFields = { keys: [], values: [] };
+  let kept = 0;
+  for (const [j, key] of keys.entries()) {
+    const at = j * width;
+    if (!normalise(reply, at)) continue;
+    // Only a page with skipped hashes (pruned mid-read) is copied; the usual page is the reply.
+    if (kept !== j) for (let f = 0; f < width; f++) reply[kept * width + f] = reply[at + f] ?? null;
+    out.keys.push(key);
+    kept += 1;
+  }
+  reply.length = kept * width;
+  out.values = reply;
+  return out;
+}
+
+/** fromFields' defaults applied to one snapshot's values; false when fromFields would skip it. */
+function normalise(v: (string | null)[], at: number): boolean {
+  if (!v[at + FIELD.timestamp] || !v[at + FIELD.bids] || !v[at + FIELD.asks]) return false;
+  const exchange = v[at + FIELD.exchange] ?? DEFAULT_EXCHANGE;
+  if (!isExchangeId(exchange)) return false;
+  v[at + FIELD.exchange] = exchange;
+  v[at + FIELD.product_id] ??= '';
+  v[at + FIELD.sequence] ??= '';
+  v[at + FIELD.received_at] ??= '';
+  if (!v[at + FIELD.native_symbol]) v[at + FIELD.native_symbol] = null;
+  if (v[at + FIELD.timestamp_source] !== 'received') v[at + FIELD.timestamp_source] = null;
+  return true;
+}
