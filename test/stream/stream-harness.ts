@@ -2,7 +2,7 @@
  * What the streaming tests share: starting the built l1-fetch in --stream mode against a fake,
  * reading back what it stored, and comparing that with what the fake showed.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { ExchangeId } from '../../src/exchanges/exchange-ids.js';
 import { indexKey } from '../../src/store/keys.js';
 import { expectedTops } from '../support/fake-stream-venues.js';
 import type { ShownTop } from '../support/fake-ws-venue.js';
-import { type CliResult, FETCH_BIN } from '../support/run-cli.js';
+import { type CliResult, FETCH_BIN, runCli } from '../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1-stream-'));
 
@@ -47,28 +47,24 @@ export function startFetch(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
 ): RunningCli {
-  const child = spawn(process.execPath, [FETCH_BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1', REDIS_URL: undefined, ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
+  let child: ChildProcess | undefined;
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
+  const done = runCli(FETCH_BIN, args, {
+    env,
+    timeoutMs: 60_000,
+    onSpawn: (_pid, spawned) => {
+      child = spawned;
+      // What it has said so far, while it runs (runCli hands over the whole of it at the end).
+      spawned.stderr?.on('data', (d: Buffer | string) => {
+        stderr += d.toString();
+      });
+    },
   });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  void done.then(() => clearTimeout(killer));
   return {
     stderr: () => stderr,
     done,
     stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-      child.kill(signal);
+      child?.kill(signal);
       return done;
     },
   };
