@@ -36,7 +36,7 @@ export const DEFAULTS = {
 /** `--stream`: reconnects, REST fallback and connection timeouts (venue limits: stream/stream-limits.ts). */
 export const DEFAULT_STREAM = {
   /** Reconnect delay: full jitter up to base·2^(failures-1), capped; a healthy connection's close retries within base. */
-  backoff: { baseMs: 500, maxMs: 30_000 },
+  backoff: { baseDelayMs: 500, maxDelayMs: 30_000 },
   /** Consecutive failed connection attempts after which a connection's products are polled over REST. */
   fallbackAfterFailures: 3,
   /** `--fallback-interval`: the polling cadence while a stream is unreachable. */

@@ -1,6 +1,6 @@
 /**
- * The long-running capture (`l1-fetch --interval …`): wires the poller, the write queue, the live
- * status and the signals together, and decides the exit code.
+ * The long-running capture (`l1-fetch --interval …` or `--stream`): wires the poller or the
+ * streamer, the write queue, the live status and the signals together, and decides the exit code.
  *
  * It never dies on a Redis error: writes that fail stay in the write queue and go in when Redis is
  * back. SIGINT/SIGTERM stop new requests, let in-flight ones finish, flush the queue within a
@@ -18,6 +18,7 @@ import type { RedisStore } from '../store/redis-store.js';
 import { type Align, renderTable } from '../text-table.js';
 import type { CaptureLog } from './capture-log.js';
 import { streamTotals, totals } from './capture-log.js';
+import { linkedAbort } from './linked-abort.js';
 import { Poller } from './poller.js';
 import { RunStats } from './run-stats.js';
 import type { Streamer, StreamOptions, VenueStreamStats } from './streamer.js';
@@ -41,6 +42,14 @@ export interface CaptureLoopOptions {
   stream?: StreamOptions | undefined;
 }
 
+/** What a running capture hands to its observers (metrics). */
+export interface CaptureRun {
+  stats: RunStats;
+  queue: WriteQueue;
+  /** The streams' per-venue counters, in a --stream run. */
+  venues?: (() => VenueStreamStats[]) | undefined;
+}
+
 export interface CaptureLoopDeps {
   targets: readonly Target[];
   clients: Map<ExchangeId, VenueClient>;
@@ -49,9 +58,7 @@ export interface CaptureLoopDeps {
   log: CaptureLog;
   stdout: Writable;
   /** Handed the run's counters once they exist (metrics read them at scrape time). */
-  observe?:
-    | ((run: { stats: RunStats; queue: WriteQueue; venues: (() => VenueStreamStats[]) | undefined }) => void)
-    | undefined;
+  observe?: ((run: CaptureRun) => void) | undefined;
   /** Background work that runs beside the capture (e.g. --archive-dir), started and stopped with it. */
   background?: { start(): void; stop(): Promise<void> } | undefined;
   /** `--spool-dir`: the backlog lives on disk, and survives a crash. */
@@ -155,7 +162,10 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   if (options.stream) {
     // Loaded only for streams: ws, lossless-json and the stream adapters.
     const { Streamer } = await import('./streamer.js');
-    streamer = new Streamer(targets, deps.clients, queue, stats, options.stream, log, onError);
+    streamer = new Streamer(targets, deps.clients, queue, stats, options.stream, log, {
+      ...venueEvents,
+      onError,
+    });
     announceStream(streamer, options, log, targets.length, deps.spool);
     source = streamer;
   } else {
@@ -191,9 +201,12 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     log.status({ stats, queue, limits: () => limitsOf(deps.clients), venues });
   }, 1000);
 
+  // --duration ends the run as a signal does, for polling and streaming alike.
+  const run = linkedAbort(stop.signal, options.durationMs);
   try {
-    await source.run(stop.signal);
+    await source.run(run.signal);
   } finally {
+    run.dispose();
     clearInterval(ticker);
   }
   const lost = await queue.drain(options.flushTimeoutMs);

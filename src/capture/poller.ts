@@ -20,9 +20,8 @@ import type { VenueClient } from './venue-clients.js';
 
 export interface PollOptions {
   intervalMs: number;
-  /** Polls per product; undefined = until stopped or the duration ends. */
+  /** Polls per product; undefined = until stopped. */
   count?: number | undefined;
-  durationMs?: number | undefined;
   /** Store a snapshot only when the book changed since the last one stored for the product. */
   skipUnchanged: boolean;
   retry: RetryPolicy;
@@ -58,7 +57,7 @@ export class Poller {
   constructor(
     targets: readonly Target[],
     private readonly clients: Map<ExchangeId, VenueClient>,
-    private readonly queue: SnapshotSink,
+    private readonly sink: SnapshotSink,
     private readonly stats: RunStats,
     private readonly options: PollOptions,
     private readonly events: PollerEvents = {},
@@ -89,21 +88,9 @@ export class Poller {
     }
   }
 
-  /** Runs until every venue finished its rounds, the duration ended, or `stop` aborted. */
+  /** Runs until every venue finished its rounds, or `stop` aborted. */
   async run(stop: AbortSignal): Promise<void> {
-    const inner = new AbortController();
-    const onStop = () => inner.abort(stop.reason);
-    stop.addEventListener('abort', onStop, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    if (this.options.durationMs !== undefined) {
-      timer = setTimeout(() => inner.abort(new Error('duration reached')), this.options.durationMs);
-    }
-    try {
-      await Promise.all(this.schedules.map((s) => this.runVenue(s, inner.signal)));
-    } finally {
-      if (timer) clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
-    }
+    await Promise.all(this.schedules.map((s) => this.runVenue(s, stop)));
   }
 
   private async runVenue(schedule: VenueSchedule, signal: AbortSignal): Promise<void> {
@@ -191,7 +178,7 @@ export class Poller {
         product.skippedUnchanged += 1;
         continue;
       }
-      this.queue.push(outcome);
+      this.sink.push(outcome);
     }
   }
 }

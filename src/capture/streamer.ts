@@ -12,8 +12,9 @@
 import { formatDuration } from '../duration.js';
 import { ExchangeError } from '../errors.js';
 import type { ExchangeId } from '../exchanges/exchange-ids.js';
-import { fetchWithRetry, type RetryPolicy } from '../exchanges/fetch-runner.js';
+import type { RetryPolicy } from '../exchanges/fetch-runner.js';
 import { RateLimiter } from '../exchanges/rate-limiter.js';
+import { notASpotPair } from '../exchanges/venue-support.js';
 import type { L1Snapshot } from '../snapshot.js';
 import {
   type DownInfo,
@@ -27,7 +28,8 @@ import { TopFilter } from '../stream/top-filter.js';
 import { DEFAULT_WS_URLS } from '../stream/ws-urls.js';
 import { fromEpochMicros } from '../timestamp.js';
 import type { CaptureLog } from './capture-log.js';
-import { Poller, type SnapshotSink } from './poller.js';
+import { type LinkedAbort, linkedAbort } from './linked-abort.js';
+import { Poller, type PollerEvents, type SnapshotSink } from './poller.js';
 import type { ProductStats, RunStats } from './run-stats.js';
 import { type Target, targetName } from './targets.js';
 import type { VenueClient } from './venue-clients.js';
@@ -45,7 +47,6 @@ export interface StreamOptions {
   /** Polling interval while in REST fallback. */
   fallbackIntervalMs: number;
   retry: RetryPolicy;
-  durationMs: number | undefined;
   handshakeTimeoutMs: number;
 }
 
@@ -75,10 +76,9 @@ interface Carried {
   adapter: StreamAdapter;
   venue: VenueStreamStats;
   stats: Map<string, ProductStats>;
-  natives: Map<string, string>;
   /** Products quoted since the socket opened (a REST snapshot must not overwrite a newer quote). */
   quoted: Set<string>;
-  fallback: { stop: AbortController; done: Promise<void> } | undefined;
+  fallback: { run: LinkedAbort; done: Promise<void> } | undefined;
 }
 
 export class Streamer implements FeedHandler {
@@ -95,7 +95,8 @@ export class Streamer implements FeedHandler {
     private readonly stats: RunStats,
     private readonly options: StreamOptions,
     private readonly log: CaptureLog,
-    private readonly onError: (target: Target, error: ExchangeError) => void,
+    /** A product's failure, and a venue's host that stops or starts resolving (REST, as polling reports them). */
+    private readonly events: Required<Pick<PollerEvents, 'onError' | 'onVenueDown' | 'onVenueUp'>>,
   ) {
     this.filter = new TopFilter((s) => queue.push(s), options.minIntervalMs);
     this.plan();
@@ -107,20 +108,11 @@ export class Streamer implements FeedHandler {
   }
 
   async run(stop: AbortSignal): Promise<void> {
-    const inner = new AbortController();
-    const onStop = () => inner.abort(stop.reason);
-    stop.addEventListener('abort', onStop, { once: true });
-    this.signal = inner.signal;
-    const timer =
-      this.options.durationMs === undefined
-        ? undefined
-        : setTimeout(() => inner.abort(new Error('duration reached')), this.options.durationMs);
+    this.signal = stop;
     try {
-      await Promise.all([...this.carried.values()].map((c) => c.conn.run(inner.signal)));
+      await Promise.all([...this.carried.values()].map((c) => c.conn.run(stop)));
       await Promise.all([...this.carried.values()].map((c) => this.stopFallback(c, false)));
     } finally {
-      if (timer) clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
       // A min-interval window still open holds the product's latest top: it is written too.
       this.filter.flush();
     }
@@ -133,7 +125,11 @@ export class Streamer implements FeedHandler {
 
   private plan(): void {
     const byVenue = new Map<ExchangeId, Target[]>();
-    for (const t of this.targets) byVenue.set(t.exchange, [...(byVenue.get(t.exchange) ?? []), t]);
+    for (const t of this.targets) {
+      const list = byVenue.get(t.exchange) ?? [];
+      list.push(t);
+      byVenue.set(t.exchange, list);
+    }
     for (const [exchange, targets] of byVenue) {
       const adapter = createStreamAdapter(exchange);
       const venue: VenueStreamStats = {
@@ -155,15 +151,7 @@ export class Streamer implements FeedHandler {
       for (const t of targets) {
         const native = adapter.nativeSymbol(t.productId);
         if (native === undefined) {
-          this.onProductError(
-            t,
-            new ExchangeError({
-              kind: 'not_found',
-              exchange,
-              productId: t.productId,
-              message: `${exchange}: '${t.productId}' is not a spot pair; write products as BASE-QUOTE`,
-            }),
-          );
+          this.onProductError(t, notASpotPair(exchange, t.productId, 'BTC-USD'));
           continue;
         }
         products.push({ productId: t.productId, native });
@@ -196,7 +184,6 @@ export class Streamer implements FeedHandler {
           adapter,
           venue,
           stats,
-          natives: new Map(share.map((p) => [p.productId, p.native])),
           quoted: new Set(),
           fallback: undefined,
         });
@@ -330,7 +317,7 @@ export class Streamer implements FeedHandler {
       timestamp: q.timestamp ?? receivedAt,
       sequence: q.sequence,
       received_at: receivedAt,
-      native_symbol: c.natives.get(q.productId) ?? q.productId,
+      native_symbol: c.conn.nativeOf(q.productId),
       timestamp_source: q.timestamp === undefined ? 'received' : 'exchange',
     };
     product.fetched += 1;
@@ -364,81 +351,60 @@ export class Streamer implements FeedHandler {
     if (c.adapter.rejectionFailsWholeSubscribe) c.conn.resubscribePending();
   }
 
-  /** After a (re)connect of a venue whose subscriptions bring no snapshot: each product's top over REST. */
-  private async restSnapshot(c: Carried): Promise<void> {
-    const client = this.clients.get(c.adapter.id);
-    if (!client) return;
-    const ids = c.conn.wanted.map((p) => p.productId);
-    for (let i = 0; i < ids.length && !this.signal.aborted; i += client.api.maxProductsPerRequest) {
-      const chunk = ids.slice(i, i + client.api.maxProductsPerRequest);
-      let outcomes: Awaited<ReturnType<typeof fetchWithRetry>>;
-      try {
-        outcomes = await fetchWithRetry(client.api, chunk, {
-          limiter: client.limiter,
-          policy: this.options.retry,
-          signal: this.signal,
-          events: {
-            onRequest: (_exchange, n) => this.stats.onRequest(n),
-            onRetry: (err) => this.stats.onRetry(err),
-          },
-        });
-      } catch {
-        return; // shutdown
-      }
-      for (const productId of chunk) {
-        const outcome = outcomes.get(productId);
-        const product = c.stats.get(productId);
-        if (outcome === undefined || product === undefined) continue;
-        if (outcome instanceof ExchangeError) {
-          if (outcome.kind === 'not_found') this.rejected(c, [productId], outcome.message);
-          else if (!this.signal.aborted) this.onProductError({ exchange: c.adapter.id, productId }, outcome);
-          continue;
-        }
-        // A quote that came in meanwhile is newer than this answer.
-        if (c.quoted.has(productId)) continue;
-        product.fetched += 1;
-        product.lastSuccessAt = performance.now();
-        this.offer(product, outcome);
-      }
-    }
-  }
-
-  private startFallback(c: Carried, info: DownInfo): void {
+  /**
+   * A REST poller of the connection's products, the same one polling uses (limiter, DNS gate,
+   * retries, request counters), its snapshots going through the change filter. Products the venue
+   * says it does not list are left out of the stream too.
+   */
+  private restPoller(c: Carried, intervalMs: number, count?: number): Poller {
     const targets = c.conn.wanted.map((p): Target => ({ exchange: c.adapter.id, productId: p.productId }));
-    if (targets.length === 0 || this.signal.aborted) return;
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    this.signal.addEventListener('abort', onAbort, { once: true });
     const sink: SnapshotSink = {
       push: (s) => {
         const product = c.stats.get(s.product_id);
-        if (product) this.offer(product, s);
+        // A quote streamed since the socket opened is newer than a REST answer.
+        if (product && !(count !== undefined && c.quoted.has(s.product_id))) this.offer(product, s);
       },
     };
-    const poller = new Poller(
+    return new Poller(
       targets,
       this.clients,
       sink,
       this.stats,
-      { intervalMs: this.options.fallbackIntervalMs, skipUnchanged: false, retry: this.options.retry },
-      { onError: (target, error) => this.onError(target, error) },
+      { intervalMs, count, skipUnchanged: false, retry: this.options.retry },
+      {
+        ...this.events,
+        onError: (target, error) => {
+          if (error.kind === 'not_found') c.conn.refuse([target.productId]);
+          this.events.onError(target, error);
+        },
+      },
     );
+  }
+
+  /** After a (re)connect of a venue whose subscriptions bring no snapshot: each product's top over REST. */
+  private async restSnapshot(c: Carried): Promise<void> {
+    if (c.conn.wanted.length === 0) return;
+    await this.restPoller(c, 1, 1).run(this.signal);
+  }
+
+  private startFallback(c: Carried, info: DownInfo): void {
+    const products = c.conn.wanted.length;
+    if (products === 0 || this.signal.aborted) return;
     c.venue.fallbacks += 1;
     c.venue.polling += 1;
     this.log.warn(
-      `${c.conn.label}: the stream cannot be reached (${info.reason}); polling its ${targets.length} product(s) over REST every ${formatDuration(this.options.fallbackIntervalMs)} until it returns`,
+      `${c.conn.label}: the stream cannot be reached (${info.reason}); polling its ${products} product(s) over REST every ${formatDuration(this.options.fallbackIntervalMs)} until it returns`,
       {
         event: 'stream_fallback',
         exchange: c.adapter.id,
         connection: c.conn.label,
-        products: targets.length,
+        products,
         reason: info.reason,
       },
     );
-    c.fallback = {
-      stop,
-      done: poller.run(stop.signal).finally(() => this.signal.removeEventListener('abort', onAbort)),
-    };
+    const run = linkedAbort(this.signal);
+    const poller = this.restPoller(c, this.options.fallbackIntervalMs);
+    c.fallback = { run, done: poller.run(run.signal).finally(() => run.dispose()) };
   }
 
   private async stopFallback(c: Carried, announce: boolean): Promise<void> {
@@ -446,7 +412,7 @@ export class Streamer implements FeedHandler {
     if (!fallback) return;
     c.fallback = undefined;
     c.venue.polling -= 1;
-    fallback.stop.abort();
+    fallback.run.controller.abort();
     if (announce)
       this.log.info(`${c.conn.label}: the stream is back; REST polling of its products stopped`, {
         event: 'stream_restored',
@@ -463,7 +429,7 @@ export class Streamer implements FeedHandler {
       product.errors += 1;
       product.lastError = error;
     }
-    this.onError(target, error);
+    this.events.onError(target, error);
   }
 
   /**

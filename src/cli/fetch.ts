@@ -266,15 +266,17 @@ async function main(argv: string[]): Promise<number> {
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
   const streaming = flags.stream === true;
   // Name what the user wrote: the flag, or its environment variable (an image may set L1_INTERVAL).
-  const given = (flag: string, key: keyof FetchFlags) =>
-    program.getOptionValueSource(key) === 'env' ? `${envVarName(flag)} (set it empty to unset it)` : flag;
+  const fromEnv = (key: keyof FetchFlags) => program.getOptionValueSource(key) === 'env';
+  const written = (flag: string, key: keyof FetchFlags) => (fromEnv(key) ? envVarName(flag) : flag);
+  const clash = (flag: string, key: keyof FetchFlags) =>
+    `${written(flag, key)}${fromEnv(key) ? ' (set it empty to unset it)' : ''}`;
   if (streaming && flags.interval !== undefined)
     throw new UsageError(
-      `--stream and ${given('--interval', 'interval')} exclude each other: a stream stores every change as it comes`,
+      `--stream and ${clash('--interval', 'interval')} exclude each other: a stream stores every change as it comes`,
     );
   if (streaming && flags.count !== undefined)
     throw new UsageError(
-      `--stream takes no ${given('--count', 'count')}; bound the run with --duration (e.g. --duration 1h) or Ctrl-C`,
+      `--stream takes no ${clash('--count', 'count')}; bound the run with --duration (e.g. --duration 1h) or Ctrl-C`,
     );
   for (const [flag, key] of [
     ['--min-interval', 'minInterval'],
@@ -282,10 +284,10 @@ async function main(argv: string[]): Promise<number> {
     ['--feed-timeout', 'feedTimeout'],
     ['--fallback-interval', 'fallbackInterval'],
   ] as const) {
-    if (streaming || flags[key] === undefined) continue;
-    // Name what the user wrote: the flag, or its environment variable.
-    const from = program.getOptionValueSource(key) === 'env' ? envVarName(flag) : flag;
-    throw new UsageError(`${from}: applies only with --stream (add --stream, or leave it out)`);
+    if (!streaming && flags[key] !== undefined)
+      throw new UsageError(
+        `${written(flag, key)}: applies only with --stream (add --stream, or leave it out)`,
+      );
   }
   const wsUrls = streaming ? parseWsUrlOverrides(flags.wsUrl ?? []) : {};
   const polling = flags.interval !== undefined;
@@ -443,7 +445,6 @@ async function main(argv: string[]): Promise<number> {
                 fallbackAfterFailures: DEFAULT_STREAM.fallbackAfterFailures,
                 fallbackIntervalMs: flags.fallbackInterval ?? DEFAULT_STREAM.fallbackIntervalMs,
                 retry,
-                durationMs: flags.duration,
                 handshakeTimeoutMs: DEFAULT_STREAM.handshakeTimeoutMs,
               }
             : undefined,

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
-import { checkSequence, clip, firstIssue, ProductDecoder, parseFrame } from '../stream/stream-support.js';
+import { checkSequence, firstIssue, ProductDecoder, parseFrame, preview } from '../stream/stream-support.js';
 import { binanceSymbol } from './binance.js';
 import { tickerSide } from './venue-support.js';
 
@@ -76,7 +76,7 @@ class BinanceDecoder extends ProductDecoder {
       if ('id' in f && 'result' in f) out.push({ type: 'heartbeat' });
       else if (typeof f.msg === 'string')
         out.push({ type: 'venue_error', message: `binance: ${f.msg} (${String(f.code)})` });
-      else out.push({ type: 'unknown', detail: clip(text) });
+      else out.push({ type: 'unknown', detail: preview(text) });
       return;
     }
     if (!combined.data.stream.endsWith('@bookTicker')) {

@@ -22,12 +22,12 @@ import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
   checkSequence,
-  clip,
   DECIMAL_TEXT,
   firstIssue,
   isZeroText,
   ProductDecoder,
   parseFrame,
+  preview,
   type SubscribeOp,
   textLevel,
 } from '../stream/stream-support.js';
@@ -146,7 +146,7 @@ class BybitDecoder extends ProductDecoder {
       out.push({ type: 'heartbeat' });
       return;
     }
-    const message = a.ret_msg ?? clip(text);
+    const message = a.ret_msg ?? preview(text);
     // "already subscribed" after a resubscribe is not a refusal.
     if (/already/i.test(message)) {
       out.push({ type: 'heartbeat' });

@@ -26,12 +26,12 @@ import { PriceLevels } from '../stream/price-levels.js';
 import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
-  clip,
   DECIMAL_TEXT,
   firstIssue,
   isZeroText,
   ProductDecoder,
   parseFrame,
+  preview,
   resubscribeOne,
   type SubscribeOp,
   textLevel,
@@ -127,7 +127,7 @@ class CoinbaseDecoder extends ProductDecoder {
       case 'error':
         return this.error(frame, out);
       default:
-        out.push({ type: 'unknown', detail: `type ${JSON.stringify(type)}: ${clip(text)}` });
+        out.push({ type: 'unknown', detail: `type ${JSON.stringify(type)}: ${preview(text)}` });
     }
   }
 
@@ -224,7 +224,7 @@ class CoinbaseDecoder extends ProductDecoder {
       });
       return;
     }
-    out.push({ type: 'venue_error', message: `coinbase: ${message || clip(JSON.stringify(frame))}` });
+    out.push({ type: 'venue_error', message: `coinbase: ${message || preview(JSON.stringify(frame))}` });
   }
 }
 

@@ -48,7 +48,7 @@ export interface RunnerContext {
 /** Full-jitter backoff (AWS architecture blog): uniform in [0, min(cap, base·2^attempt)]. */
 export function backoffDelay(
   attempt: number,
-  policy: RetryPolicy,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);

@@ -25,11 +25,11 @@ import type { Level } from '../snapshot.js';
 import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream-adapter.js';
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
-  clip,
   DECIMAL_TEXT,
   firstIssue,
   isZeroText,
   ProductDecoder,
+  preview,
   type SubscribeOp,
   venueTime,
 } from '../stream/stream-support.js';
@@ -101,17 +101,17 @@ class KrakenDecoder extends ProductDecoder {
     try {
       frame = parseKeepingDigits(text);
     } catch {
-      out.push({ type: 'malformed', detail: `not JSON: ${clip(text)}` });
+      out.push({ type: 'malformed', detail: `not JSON: ${preview(text)}` });
       return;
     }
     if (typeof frame !== 'object' || frame === null) {
-      out.push({ type: 'unknown', detail: clip(text) });
+      out.push({ type: 'unknown', detail: preview(text) });
       return;
     }
     if ('method' in frame) return this.ack(frame, text, out);
     const parsed = dataSchema.safeParse(frame);
     if (!parsed.success) {
-      out.push({ type: 'unknown', detail: clip(text) });
+      out.push({ type: 'unknown', detail: preview(text) });
       return;
     }
     const { channel, data } = parsed.data;
@@ -159,7 +159,7 @@ class KrakenDecoder extends ProductDecoder {
       return;
     }
     if (a.method !== 'subscribe') {
-      out.push({ type: 'unknown', detail: clip(text) });
+      out.push({ type: 'unknown', detail: preview(text) });
       return;
     }
     const symbol = a.result?.symbol ?? /([A-Z0-9]+\/[A-Z0-9]+)/.exec(a.error ?? '')?.[1];

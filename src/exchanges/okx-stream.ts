@@ -20,10 +20,10 @@ import type { StreamDecoder, StreamEvent, StreamProduct } from '../stream/stream
 import { STREAM_LIMITS } from '../stream/stream-limits.js';
 import {
   checkSequence,
-  clip,
   firstIssue,
   ProductDecoder,
   parseFrame,
+  preview,
   type SubscribeOp,
   textLevel,
 } from '../stream/stream-support.js';
@@ -132,9 +132,9 @@ class OkxDecoder extends ProductDecoder {
       const productId = instId === undefined ? undefined : this.ours.get(instId);
       if (productId !== undefined)
         out.push({ type: 'rejected', productIds: [productId], message: `okx: ${e.msg} (${e.code})` });
-      else out.push({ type: 'venue_error', message: `okx: ${e.msg ?? clip(text)} (${e.code ?? '?'})` });
+      else out.push({ type: 'venue_error', message: `okx: ${e.msg ?? preview(text)} (${e.code ?? '?'})` });
     } else {
-      out.push({ type: 'unknown', detail: clip(text) });
+      out.push({ type: 'unknown', detail: preview(text) });
     }
   }
 }

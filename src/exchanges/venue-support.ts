@@ -124,8 +124,6 @@ export function statusError(exchange: ExchangeId, res: HttpResponse, venueMessag
   });
 }
 
-const ZERO = /^0*(\.0*)?$/;
-
 /**
  * One side of a ticker as a level list: `[[price, size]]`, both verbatim; `[]` when the venue
  * shows the side as empty (`""`, or a zero size such as Binance's "0.00000000").
@@ -134,12 +132,19 @@ const ZERO = /^0*(\.0*)?$/;
 export function tickerSide(price: unknown, size: unknown): Level[] | undefined {
   if (typeof price !== 'string' || typeof size !== 'string') return undefined;
   if (price === '' || size === '') return [];
-  if (!DECIMAL.test(price) || !DECIMAL.test(size)) return undefined;
-  if (ZERO.test(size)) return [];
+  if (!DECIMAL_TEXT.test(price) || !DECIMAL_TEXT.test(size)) return undefined;
+  if (isZeroText(size)) return [];
   return [[price, size]];
 }
 
-const DECIMAL = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
+/** A non-negative decimal as venues write it (exponent allowed). */
+export const DECIMAL_TEXT = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
+const ZERO_TEXT = /^0*(\.0*)?([eE][-+]?\d+)?$/;
+
+/** '0', '0.0', '0.00000000': a removal (Coinbase), an empty side (Binance). */
+export function isZeroText(text: string): boolean {
+  return ZERO_TEXT.test(text);
+}
 
 /** Epoch milliseconds (number or digit string) → the fixed-width timestamp; undefined if unusable. */
 export function timestampFromMillis(value: unknown): string | undefined {

@@ -12,20 +12,13 @@
  * dashboards work. Labels are venues, products and outcomes: never a URL, so never a password.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CaptureRun } from '../capture/capture-loop.js';
 import type { RunStats } from '../capture/run-stats.js';
 import type { VenueStreamStats } from '../capture/streamer.js';
 import type { WriteQueue } from '../capture/write-queue.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type HealthInput, type HealthVerdict, judgeHealth } from './health.js';
-
-/** What a running capture hands over (CaptureLoopDeps.observe). */
-export interface CaptureRun {
-  stats: RunStats;
-  queue: WriteQueue;
-  /** The streams' per-venue counters, in a --stream run. */
-  venues?: (() => VenueStreamStats[]) | undefined;
-}
 
 /** One labelled value of a metric read at scrape time. */
 export type LabelledValue = readonly [labels: Record<string, string>, value: number];

@@ -9,15 +9,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { errorMessage } from '../errors.js';
+import { backoffDelay, type RetryPolicy } from '../exchanges/fetch-runner.js';
 import { RateLimiter } from '../exchanges/rate-limiter.js';
 import { nowMicros } from '../timestamp.js';
 import type { StreamAdapter, StreamDecoder, StreamEvent, StreamProduct } from './stream-adapter.js';
 
-export interface ReconnectBackoff {
-  /** First retry delay after a failure; doubles per consecutive failure, full jitter. */
-  baseMs: number;
-  maxMs: number;
-}
+/** Reconnect delays: full jitter up to base·2^(failures-1), capped (the REST retries' formula). */
+export type ReconnectBackoff = Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
 
 export interface FeedConnectionOptions {
   adapter: StreamAdapter;
@@ -127,6 +125,11 @@ export class FeedConnection {
     this.send(this.o.adapter.resubscribeMessages(product));
   }
 
+  /** The venue's symbol of one of the connection's products. */
+  nativeOf(productId: string): string {
+    return this.byId.get(productId)?.native ?? productId;
+  }
+
   /** The products still wanted: all but the refused ones. */
   get wanted(): StreamProduct[] {
     return this.products.filter((p) => !this.refused.has(p.productId));
@@ -167,15 +170,13 @@ export class FeedConnection {
   }
 
   private backoffMs(failures: number): number {
-    const { baseMs, maxMs } = this.o.backoff;
-    // After a healthy connection, come back quickly but not all at once (full jitter up to base).
-    const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
-    return Math.round(Math.random() * cap) + (failures > 0 ? Math.round(cap / 4) : 0);
+    // After a healthy connection (no failures yet) within base; then doubling, capped.
+    return backoffDelay(Math.max(0, failures - 1), this.o.backoff);
   }
 
   private session(signal: AbortSignal): Promise<SessionEnd> {
     const { adapter } = this.o;
-    const url = adapter.connectionUrl(this.o.baseUrl, this.o.products);
+    const url = adapter.connectionUrl(this.o.baseUrl, this.wanted);
     return new Promise<SessionEnd>((resolve) => {
       const socket = new WebSocket(url, {
         handshakeTimeout: this.o.handshakeTimeoutMs,
@@ -291,7 +292,10 @@ function rawText(data: WebSocket.RawData): string {
 function describeSocketError(err: Error): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code}): no network or DNS?`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const host = (err as NodeJS.ErrnoException & { hostname?: string }).hostname;
+    return `cannot resolve ${host ?? 'the host'} (${code}): a typo in --ws-url, or no DNS/network here`;
+  }
   if (code === 'ECONNRESET') return 'connection reset';
   if (code === 'ETIMEDOUT' || /handshake/i.test(err.message)) return 'connection timed out';
   return err.message;

@@ -1,5 +1,6 @@
 /** Small pieces the venue stream decoders share. */
 import { z } from 'zod';
+import { preview } from '../exchanges/venue-support.js';
 import { normalizeTimestamp } from '../timestamp.js';
 import { type SequenceStep, SequenceTracker } from './sequence-check.js';
 import type { StreamDecoder, StreamEvent, StreamProduct } from './stream-adapter.js';
@@ -9,15 +10,9 @@ export function parseFrame(text: string, out: StreamEvent[]): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    out.push({ type: 'malformed', detail: `not JSON: ${clip(text)}` });
+    out.push({ type: 'malformed', detail: `not JSON: ${preview(text)}` });
     return undefined;
   }
-}
-
-/** A frame shown in a message: flattened and cut to 80 characters. */
-export function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(flat.length > 80 ? `${flat.slice(0, 80)}…` : flat);
 }
 
 /** The first zod issue of a failed parse, as `path: message`. */
@@ -33,15 +28,6 @@ export function venueTime(value: string | undefined): string | undefined {
   // Before 2001 is a placeholder, not the venue's clock (Coinbase has sent 0001-01-01).
   if (fixed === undefined || fixed < '2001') return undefined;
   return fixed;
-}
-
-/** A non-negative decimal as venues write it. */
-export const DECIMAL_TEXT = /^\d+(\.\d+)?([eE][-+]?\d+)?$/;
-const ZERO_TEXT = /^0*(\.0*)?([eE][-+]?\d+)?$/;
-
-/** '0', '0.0', '0.00000000': a removal (Coinbase), an empty side (Binance). */
-export function isZeroText(text: string): boolean {
-  return ZERO_TEXT.test(text);
 }
 
 /** The symbol of a zod schema for a [price, size, …] level whose first two entries are strings. */
@@ -108,3 +94,5 @@ export abstract class ProductDecoder implements StreamDecoder {
 
   abstract decode(text: string, out: StreamEvent[]): void;
 }
+
+export { DECIMAL_TEXT, isZeroText, preview } from '../exchanges/venue-support.js';

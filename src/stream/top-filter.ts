@@ -61,7 +61,7 @@ export class TopFilter {
     state.timer = setTimeout(() => {
       state.timer = undefined;
       // A window with changes emits its last state and opens the next window.
-      if (state.emitted !== state.current && !sameTop(state.emitted, state.current)) this.release(state);
+      if (!sameTop(state.emitted, state.current)) this.release(state);
     }, this.minIntervalMs);
   }
 
