@@ -4,7 +4,7 @@
  * DEFAULT_WRITE_QUEUE in capture/write-queue.ts; venue limits in exchanges/rate-limits.ts.)
  */
 import type { RetryPolicy } from './exchanges/fetch-runner.js';
-import { DEFAULT_REDIS_URL } from './store/redis-connection.js';
+import { DEFAULT_REDIS_URL } from './store/redis-url.js';
 
 /** `--retries` (maxRetries); backoff is full jitter in [0, min(maxDelayMs, baseDelayMs·2^n)]. */
 export const DEFAULT_RETRY: RetryPolicy = {

@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { L1Snapshot } from '../../src/snapshot.js';
-import { connectRedisClient } from '../../src/store/cluster-connection.js';
 import { CLUSTER_KEYS, productMember } from '../../src/store/keys.js';
 import { slotOf } from '../../src/store/redis-client.js';
+import { connectRedisClient } from '../../src/store/redis-connection.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { toEpochMicros } from '../../src/timestamp.js';
 import { type RedisClusterHandle, startRedisCluster } from '../../test/support/redis-cluster.js';

@@ -134,20 +134,3 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-
-/** The capture's Redis connection flags (no secrets) as command-line arguments for the child l1-archive. */
-export function redisConnectionArgs(flags: {
-  cluster?: boolean;
-  redisTlsCa?: string;
-  redisTlsCert?: string;
-  redisTlsKey?: string;
-  redisTlsInsecure?: boolean;
-}): string[] {
-  return [
-    ...(flags.cluster ? ['--cluster'] : []),
-    ...(flags.redisTlsCa ? ['--redis-tls-ca', flags.redisTlsCa] : []),
-    ...(flags.redisTlsCert ? ['--redis-tls-cert', flags.redisTlsCert] : []),
-    ...(flags.redisTlsKey ? ['--redis-tls-key', flags.redisTlsKey] : []),
-    ...(flags.redisTlsInsecure ? ['--redis-tls-insecure'] : []),
-  ];
-}

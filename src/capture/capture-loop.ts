@@ -13,7 +13,7 @@ import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import type { RetryPolicy } from '../exchanges/fetch-runner.js';
 import type { Spool } from '../spool/spool.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { describeRedisError } from '../store/redis-connection.js';
+import { describeRedisError } from '../store/redis-errors.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { type Align, renderTable } from '../text-table.js';
 import type { CaptureLog } from './capture-log.js';

@@ -11,7 +11,6 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
 import { normalizeProductId } from '../product-id.js';
 import { closeRedis } from '../store/close-redis.js';
-import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
 import { renderTable } from '../text-table.js';
 import { parseTimeInput } from '../time-input.js';
@@ -104,10 +103,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const [{ archiveProduct }, { lockArchiveDir }, { RedisStore }] = await Promise.all([
+  const [{ archiveProduct }, { lockArchiveDir }, { RedisStore }, { connectRedisClient }] = await Promise.all([
     import('../archive/archiver.js'),
     import('../archive/archive-lock.js'),
     import('../store/redis-store.js'),
+    import('../store/redis-connection.js'),
   ]);
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
   const release = lockArchiveDir(root);

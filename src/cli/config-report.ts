@@ -4,6 +4,7 @@
  * a container or a service unit really runs with. Passwords in URLs are masked.
  */
 import type { Command } from 'commander';
+import { maskRedisUrl } from '../store/redis-url.js';
 
 export interface ConfigEntry {
   flag: string;
@@ -58,9 +59,9 @@ export function configReport(
   return out;
 }
 
-/** Masks the password of every URL in a value (`scheme://user:PASSWORD@host` → `user:***@`). */
-export function masked(value: unknown): unknown {
+/** Masks the password of a URL in a value (`scheme://user:PASSWORD@host` → `user:***@`). */
+function masked(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(masked);
-  if (typeof value === 'string') return value.replace(/(:\/\/[^/:@]*:)[^@/]*@/g, '$1***@');
+  if (typeof value === 'string') return maskRedisUrl(value);
   return value;
 }

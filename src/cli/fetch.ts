@@ -4,7 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { Option } from 'commander';
-import { redisConnectionArgs } from '../archive/background-archiver.js';
 import { formatBytes } from '../byte-size.js';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
@@ -17,14 +16,13 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { baseUrlEnvVar, DEFAULT_BASE_URLS, parseBaseUrlOverrides } from '../exchanges/base-urls.js';
 import { DEFAULT_EXCHANGE, parseExchangeName, SUPPORTED_EXCHANGES } from '../exchanges/exchange-ids.js';
 import { closeRedis } from '../store/close-redis.js';
-import { connectRedisClient, keepReconnecting } from '../store/cluster-connection.js';
 import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
 import { attachEnvVars, envVarName, optionOrigin } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { byteSize, duration, newProgram, positiveInt } from './options.js';
-import { addRedisTlsOptions, resolveRedisTarget } from './redis-options.js';
+import { addRedisTlsOptions, redisConnectionArgs, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-fetch';
@@ -336,6 +334,7 @@ async function main(argv: string[]): Promise<number> {
     { runCaptureLoop },
     { RedisStore },
     { checkWriteAccess },
+    { connectRedisClient, keepReconnecting },
   ] = await Promise.all([
     import('../products-csv.js'),
     import('../capture/venue-clients.js'),
@@ -343,6 +342,7 @@ async function main(argv: string[]): Promise<number> {
     import('../capture/capture-loop.js'),
     import('../store/redis-store.js'),
     import('../store/write-access.js'),
+    import('../store/redis-connection.js'),
   ]);
   const products = readProductsCsv(flags.csv, { defaultExchange });
   for (const w of products.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);

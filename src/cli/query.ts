@@ -24,7 +24,6 @@ import {
 import { RangeStats, renderStatsText, STATS_COLUMNS } from '../query/range-stats.js';
 import { type FlatRecord, recordsToCsv, recordsToNdjson } from '../query/records.js';
 import { closeRedis } from '../store/close-redis.js';
-import { connectRedisClient } from '../store/cluster-connection.js';
 import type { ProductRef } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { RedisStore } from '../store/redis-store.js';
@@ -297,6 +296,12 @@ async function runExport(
   return EXIT_OK;
 }
 
+/** Opens Redis; ioredis is loaded only here, so --help and usage errors never load it. */
+async function connect(redisTarget: RedisTarget): Promise<RedisClient> {
+  const { connectRedisClient } = await import('../store/redis-connection.js');
+  return connectRedisClient(redisTarget.url, redisTarget.connect);
+}
+
 /** Connection errors reach follow() as rejected commands; without a listener ioredis would also print them. */
 function quiet(redis: RedisClient): RedisClient {
   redis.on('error', () => {});
@@ -332,7 +337,7 @@ async function runFollow(
       signal: abort.signal,
       warn: say,
       reconnect: async () => {
-        const redis = quiet(await connectRedisClient(redisTarget.url, redisTarget.connect));
+        const redis = quiet(await connect(redisTarget));
         void closeRedis(conn.store.redis);
         conn.store = new RedisStore(redis);
         return conn.store;
@@ -369,7 +374,7 @@ async function main(argv: string[]): Promise<number> {
   const target = plan.mode === 'export' ? exportTarget(plan.out, out.isTTY === true) : undefined;
 
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
-  const conn = { store: new RedisStore(await connectRedisClient(redisTarget.url, redisTarget.connect)) };
+  const conn = { store: new RedisStore(await connect(redisTarget)) };
   try {
     switch (plan.mode) {
       case 'rows':

@@ -6,9 +6,9 @@
 import type { Command } from 'commander';
 import { resolveRedisUrl } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { ClientConnectOptions } from '../store/cluster-connection.js';
-import { maskRedisUrl, validateRedisUrl } from '../store/redis-connection.js';
+import type { ConnectOptions } from '../store/redis-connection.js';
 import { hasTlsOptions, loadRedisTls, type NamedFile, type RedisTlsFiles } from '../store/redis-tls.js';
+import { maskRedisUrl, validateRedisUrl } from '../store/redis-url.js';
 import { optionOrigin } from './env-options.js';
 
 /** The flags that say how to reach Redis; l1-query gives environment variables to these alone. */
@@ -48,7 +48,7 @@ export function addRedisTlsOptions(program: Command): Command {
 export interface RedisTarget {
   url: string;
   /** What to connect with (cluster or not; TLS options when there are any). */
-  connect: ClientConnectOptions;
+  connect: ConnectOptions;
   /** One-line warnings to print before connecting. */
   warnings: string[];
 }
@@ -60,6 +60,17 @@ interface RedisFlags {
   redisTlsCert?: string;
   redisTlsKey?: string;
   redisTlsInsecure?: boolean;
+}
+
+/** The connection flags (no secrets: the URL is not one of them) as arguments for a child process. */
+export function redisConnectionArgs(flags: RedisFlags): string[] {
+  return [
+    ...(flags.cluster ? ['--cluster'] : []),
+    ...(flags.redisTlsCa ? ['--redis-tls-ca', flags.redisTlsCa] : []),
+    ...(flags.redisTlsCert ? ['--redis-tls-cert', flags.redisTlsCert] : []),
+    ...(flags.redisTlsKey ? ['--redis-tls-key', flags.redisTlsKey] : []),
+    ...(flags.redisTlsInsecure ? ['--redis-tls-insecure'] : []),
+  ];
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, L1Error } from '../errors.js';
-import { describeRedisError } from '../store/redis-connection.js';
+import { describeRedisError } from '../store/redis-errors.js';
 import { OUTPUT_DEADLINE_MS, OutputExit } from './output-exit.js';
 
 export interface RunMainOptions {

@@ -1,80 +1,57 @@
 /**
- * Opening Redis for the CLIs. A one-shot command fails fast with one clear line (exit 1) instead
- * of ioredis' endless reconnect loop; a long-running capture reconnects forever (see capture/).
- * The password never appears in any message: URLs are masked before they are printed.
+ * Opening Redis for the CLIs: one server (ioredis `Redis`), or a Redis Cluster (ioredis `Cluster`)
+ * for a `redis+cluster://` URL or a plain URL with `--cluster` / L1_CLUSTER. Either fails fast with
+ * one line naming the masked URL and the reason (refused, timeout, wrong password, TLS), exit 1,
+ * instead of ioredis' endless reconnect loop; a long-running capture then rides out outages
+ * (keepReconnecting). The CLIs import this module only when they connect: ioredis is the heaviest
+ * module of their start, and --help or a usage error needs none of it.
  */
-import { Redis, type RedisOptions } from 'ioredis';
-import { RedisUnavailableError, UsageError } from '../errors.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from '../errors.js';
 import { closeRedis } from './close-redis.js';
-import { isClusterUrl, maskClusterUrl, parseClusterUrl } from './cluster-url.js';
 import type { RedisClient } from './redis-client.js';
+import { describeRedisError } from './redis-errors.js';
+import {
+  type ClusterTarget,
+  clusterTargetFromUrl,
+  isClusterUrl,
+  maskRedisUrl,
+  parseClusterUrl,
+  validateRedisUrl,
+} from './redis-url.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
-/** The URL with any password replaced by ***, for messages. */
-export function maskRedisUrl(url: string): string {
-  if (isClusterUrl(url)) return maskClusterUrl(url);
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable URL>';
-  }
-}
-
-/**
- * Rejects anything but redis://, rediss:// and redis+cluster:// (rediss+cluster://) URLs up front
- * (exit 2, before anything is fetched).
- */
-export function validateRedisUrl(url: string, optionName = '--redis-url'): void {
-  if (isClusterUrl(url)) {
-    parseClusterUrl(url, optionName);
-    return;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(
-      `${optionName}: '${maskRedisUrl(url)}' is not a URL; use e.g. redis://127.0.0.1:6379 or rediss://:PASSWORD@host:6380/0`,
-    );
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(
-      `${optionName}: '${maskRedisUrl(url)}' must start with redis://, rediss:// or redis+cluster://`,
-    );
-  }
-  const db = parsed.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) {
-    throw new UsageError(`${optionName}: database '${db}' in '${maskRedisUrl(url)}' must be a number`);
-  }
-}
+/** How long connecting may take before it counts as no answer. */
+const CONNECT_TIMEOUT_MS = 3000;
 
 export interface ConnectOptions {
-  /** Give up connecting after this many ms. Default 3000. */
-  connectTimeoutMs?: number;
-  /** Extra ioredis options (the long-running capture sets its own retry strategy). */
+  /** Treat a plain redis:// URL as a seed node of a cluster (`--cluster`, L1_CLUSTER). */
+  cluster?: boolean;
+  /** Extra ioredis options, for every node of a cluster too (the TLS files). */
   redisOptions?: RedisOptions;
 }
 
 /**
- * Connects and checks the connection with PING; throws RedisUnavailableError naming the masked
- * URL and the reason (refused, timeout, wrong password) on failure.
+ * A client that fails fast: no reconnect loop, no queueing while down, and no ready check. The
+ * ready check sends INFO, which a least-privilege ACL user may not run (ioredis then prints a
+ * warning, and a Cluster's connect() hangs); the PING of openAndPing checks the connection instead.
  */
-export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<Redis> {
+const FAIL_FAST: RedisOptions = {
+  lazyConnect: true,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  retryStrategy: () => null,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  enableReadyCheck: false,
+};
+
+/** A single Redis or a Redis Cluster, connected and checked; RedisUnavailableError (exit 1) otherwise. */
+export async function connectRedisClient(url: string, options: ConnectOptions = {}): Promise<RedisClient> {
   validateRedisUrl(url);
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: options.connectTimeoutMs ?? 3000,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    // The ready check sends INFO, which a least-privilege ACL user may not run (ioredis then
-    // prints a warning); our PING below checks the connection instead.
-    enableReadyCheck: false,
-    ...options.redisOptions,
-  });
+  if (options.cluster || isClusterUrl(url)) {
+    const target = isClusterUrl(url) ? parseClusterUrl(url) : clusterTargetFromUrl(url);
+    return connectCluster(url, target, options.redisOptions);
+  }
+  const redis = new Redis(url, { ...FAIL_FAST, ...options.redisOptions });
   const failed = await openAndPing(redis);
   if (failed)
     throw new RedisUnavailableError(
@@ -87,15 +64,73 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
 /** A plain client on a TLS port sees the connection dropped; a TLS client on a plain port, silence. */
 function schemeHint(url: string, reason: string): string {
   const tls = url.toLowerCase().startsWith('rediss://');
-  if (!tls && reason === 'connection lost') return ' (if that port speaks TLS, use rediss://)';
-  if (tls && reason.startsWith('no answer in time'))
-    return ' (if that port does not speak TLS, use redis://)';
+  if (!tls && reason === 'connection lost') return '; if that port speaks TLS, use rediss://';
+  if (tls && reason.startsWith('no answer in time')) return '; if that port does not speak TLS, use redis://';
   return '';
 }
 
-/** Redis refused a command for the user's ACL (a command, or a script's command or key). */
-export function isPermissionError(err: Error): boolean {
-  return /^NOPERM|user executing the script can't/.test(err.message);
+async function connectCluster(
+  url: string,
+  target: ClusterTarget,
+  redisOptions: RedisOptions = {},
+): Promise<Cluster> {
+  const cluster = new Cluster(target.nodes, {
+    lazyConnect: true,
+    // Like a single Redis: no endless reconnect, no queueing while down; the capture sets its own.
+    clusterRetryStrategy: () => null,
+    enableOfflineQueue: false,
+    slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+    // Both ready checks (CLUSTER INFO, and INFO per node) need commands a least-privilege ACL user
+    // lacks, and a denied one leaves connect() hanging; our PING checks instead, and a cluster
+    // that is down says CLUSTERDOWN on the first command. The Cluster sets each node's reconnect
+    // and queueing itself, whatever FAIL_FAST says.
+    enableReadyCheck: false,
+    redisOptions: { ...FAIL_FAST, ...auth(target), ...redisOptions },
+  });
+  const failed = await openAndPing(cluster);
+  if (failed) {
+    // The Cluster's own reason is often just "Connection is closed": ask the seeds for a better one.
+    let reason = failed.reason;
+    if (reason === 'connection lost') reason = await probeSeeds(target, redisOptions);
+    throw new RedisUnavailableError(`cannot use the Redis Cluster at ${maskRedisUrl(url)}: ${reason}`, {
+      cause: failed.error,
+    });
+  }
+  return cluster;
+}
+
+/** Credentials and TLS of the URL, for every node. */
+function auth(target: ClusterTarget): { username?: string; password?: string; tls?: object } {
+  return {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Why the seeds cannot be used, asked of each with a plain connection, which (unlike the Cluster's
+ * slot refresh) reports the real reason: refused, timeout, wrong password.
+ */
+async function probeSeeds(target: ClusterTarget, redisOptions: RedisOptions): Promise<string> {
+  const reasons = new Map<string, string[]>(); // reason → seeds
+  for (const node of target.nodes) {
+    const probe = new Redis({
+      ...FAIL_FAST,
+      host: node.host,
+      port: node.port,
+      ...auth(target),
+      ...redisOptions,
+    });
+    const failed = await openAndPing(probe);
+    if (!failed) {
+      probe.disconnect();
+      // The seed answers, so the nodes it names are what cannot be reached.
+      return `${node.host}:${node.port} answers, but the cluster's nodes cannot be reached at the addresses it gives for them (CLUSTER SLOTS); behind NAT or in containers, set cluster-announce-ip on the nodes`;
+    }
+    reasons.set(failed.reason, [...(reasons.get(failed.reason) ?? []), `${node.host}:${node.port}`]);
+  }
+  return [...reasons].map(([reason, seeds]) => `${seeds.join(', ')}: ${reason}`).join('; ');
 }
 
 /**
@@ -103,9 +138,7 @@ export function isPermissionError(err: Error): boolean {
  * says why, from the real cause: ioredis reports that on 'error' (a Cluster on 'error' as its
  * lastNodeError, and on 'node error') and rejects connect() with only "Connection is closed".
  */
-export async function openAndPing(
-  client: RedisClient,
-): Promise<{ reason: string; error: unknown } | undefined> {
+async function openAndPing(client: RedisClient): Promise<{ reason: string; error: unknown } | undefined> {
   let cause: Error | undefined;
   const onError = (err: Error & { lastNodeError?: Error }) => {
     cause = err.lastNodeError ?? err;
@@ -128,61 +161,11 @@ export async function openAndPing(
   }
 }
 
-export function describeRedisError(err: Error): string {
-  const msg = err.message;
-  if (isPermissionError(err)) {
-    const what = msg.replace(/ script: [0-9a-f]{40}.*$/s, '').replace(/^(NOPERM|ERR) /, '');
-    return `not allowed by the Redis user's ACL (${what}); the README's "Redis ACL" lists what each tool needs`;
-  }
-  const tls = describeTlsError(err);
-  if (tls) return tls;
-  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
-    return 'wrong password or user (check the password in --redis-url or REDIS_URL)';
-  }
-  if (/NOAUTH/.test(msg))
-    return 'the server wants a password (put it in the URL: redis://:PASSWORD@host:port)';
-  if (/ECONNREFUSED/.test(msg))
-    return 'connection refused (is redis-server running? start one with: redis-server, or docker run -p 6379:6379 redis:7)';
-  if (/Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test(msg)) return 'connection lost';
-  if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
-  if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
-  // A plain client on a cluster node gets MOVED for most keys; ioredis' Cluster follows them itself.
-  if (/^(MOVED|ASK) /.test(msg))
-    return `this Redis is a cluster node (${msg.split(' ')[0]}): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster`;
-  if (/^Too many Cluster redirections/.test(msg))
-    return `the Redis Cluster kept redirecting the command, a resharding or failover in progress? (${msg})`;
-  if (/^CLUSTERDOWN/.test(msg))
-    return 'the Redis Cluster is down (some slot has no reachable master; see CLUSTER INFO on a node)';
-  if (/cluster support disabled/i.test(msg))
-    return 'this Redis is not in cluster mode: drop --cluster (or L1_CLUSTER) and use a redis:// URL';
-  return msg;
-}
-
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-]);
-
-/** TLS handshake failures in words, with what to change; undefined for anything else. */
-function describeTlsError(err: Error): string | undefined {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  const msg = err.message;
-  if (UNTRUSTED.has(code))
-    return `TLS: the server's certificate is not trusted (${msg}); pass the CA that signed it with --redis-tls-ca`;
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
-    return `TLS: the server's certificate is not valid now (${msg})`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
-    return `TLS: the server's certificate is for another host (${msg}); connect by a name the certificate lists`;
-  if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long/i.test(`${code} ${msg}`))
-    return 'TLS: the server does not speak TLS on this port (use redis:// for a plain port, or the TLS port)';
-  if (/CERTIFICATE_REQUIRED|certificate required/i.test(`${code} ${msg}`))
-    return 'TLS: the server wants a client certificate; pass --redis-tls-cert and --redis-tls-key';
-  if (/ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|bad certificate|unknown ca/i.test(`${code} ${msg}`))
-    return 'TLS: the server refused the client certificate (is it signed by a CA the server trusts?)';
-  return undefined;
+/**
+ * From now on ride out outages (a long-running capture): reconnect with `delayMs(attempt)` instead
+ * of giving up, on a single Redis and on a cluster alike.
+ */
+export function keepReconnecting(client: RedisClient, delayMs: (attempt: number) => number): void {
+  if (client instanceof Cluster) client.options.clusterRetryStrategy = delayMs;
+  else client.options.retryStrategy = delayMs;
 }

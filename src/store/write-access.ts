@@ -9,7 +9,8 @@ import type { ExchangeId } from '../exchanges/exchange-ids.js';
 import { KEY_PREFIX } from './keys.js';
 import { LuaScript } from './lua-script.js';
 import { keySchemeFor, type RedisClient } from './redis-client.js';
-import { describeRedisError, isPermissionError, maskRedisUrl } from './redis-connection.js';
+import { describeRedisError, isPermissionError } from './redis-errors.js';
+import { isClusterUrl, maskRedisUrl, parseClusterUrl } from './redis-url.js';
 
 const checkScript = new LuaScript('./check-write-access.lua');
 
@@ -52,11 +53,8 @@ export async function checkWriteAccess(
   }
 }
 
+/** The URL's ACL user, for the message (the URL was validated before connecting). */
 function userOf(url: string): string {
-  try {
-    const name = decodeURIComponent(new URL(url).username);
-    return name ? `Redis user '${name}'` : "the Redis user 'default'";
-  } catch {
-    return 'the Redis user';
-  }
+  const name = isClusterUrl(url) ? parseClusterUrl(url).username : decodeURIComponent(new URL(url).username);
+  return name ? `Redis user '${name}'` : "the Redis user 'default'";
 }

@@ -261,10 +261,10 @@ describe('Redis connections are closed, not left to time out', () => {
       [
         '--input-type=module',
         '-e',
-        `import { connectRedis } from ${JSON.stringify(CONNECTION)};
+        `import { connectRedisClient } from ${JSON.stringify(CONNECTION)};
          import { closeRedis } from ${JSON.stringify(CLOSE_REDIS)};
-         await connectRedis(${JSON.stringify(refused)}).catch(() => {});
-         const redis = await connectRedis(${JSON.stringify(redis.url)});
+         await connectRedisClient(${JSON.stringify(refused)}).catch(() => {});
+         const redis = await connectRedisClient(${JSON.stringify(redis.url)});
          await redis.ping();
          await closeRedis(redis);
          setImmediate(() => process.stderr.write(JSON.stringify(process.getActiveResourcesInfo())));`,

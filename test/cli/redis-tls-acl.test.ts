@@ -235,3 +235,45 @@ describe('TLS with the documented ACL users', () => {
     expect(await admin.dbsize()).toBe(0);
   });
 });
+
+describe('passwords with URL characters', () => {
+  // A raw '@' works as it does in any URL (the user part ends at the last '@'); '%' and '/' must
+  // be percent-encoded, and saying so must not show the password either.
+  const ODD_PASSWORD = 'odd@Pa55-word@8812';
+  const odd = (scheme: string, password = ODD_PASSWORD) =>
+    `${scheme}://l1-odd:${password}@127.0.0.1:${server.port}`;
+
+  it('a raw @ works, a stray % or / is one line saying how to write it, and none is shown', async () => {
+    const [, , ...acl] = readmeAcl('l1-query', ODD_PASSWORD);
+    expect(await admin.call('ACL', 'SETUSER', 'l1-odd', ...acl.slice(1))).toBe('OK');
+    const list = await run(QUERY_BIN, ['--list', '--redis-url', `${odd('rediss')}/1`, ...tlsArgs()]);
+    expect({ code: list.code, stderr: list.stderr }).toEqual({
+      code: 0,
+      stderr: 'l1-query: no products stored yet; capture some with: l1-fetch --csv products.csv\n',
+    });
+    // The cluster form reads the user part the same way: it logs in (then lacks cluster|slots).
+    const cluster = await run(QUERY_BIN, ['--list', '--redis-url', odd('rediss+cluster'), ...tlsArgs()]);
+    expect(cluster.code).toBe(1);
+    expect(cluster.stderr).toMatch(
+      /^l1-query: cannot use the Redis Cluster at rediss\+cluster:\/\/l1-odd:\*\*\*@127\.0\.0\.1:\d+: not allowed by the Redis user's ACL .*'cluster\|slots'/,
+    );
+    for (const [password, why] of [
+      ['50%off', "has a '%' in its user or password that is not percent-encoding; write a literal % as %25"],
+      ['ab/cd@ef', "has a '/', '?' or '#' in its user or password: write them as %2F, %3F, %23"],
+    ] as const) {
+      for (const scheme of ['rediss', 'rediss+cluster']) {
+        const r = await run(QUERY_BIN, ['--list', '--redis-url', odd(scheme, password)]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({
+          code: 2,
+          stderr: `l1-query: --redis-url: '${scheme}://l1-odd:***@127.0.0.1:${server.port}' ${why}\n`,
+        });
+      }
+    }
+    const config = await run(FETCH_BIN, ['--csv', csv, '--print-config'], { L1_REDIS_URL: odd('rediss') });
+    expect(config.stdout).toContain(`"rediss://l1-odd:***@127.0.0.1:${server.port}"`);
+    for (const r of all) {
+      for (const part of ['Pa55-word', '50%off', 'ab/cd', 'cd@ef'])
+        expect(r.stdout + r.stderr).not.toContain(part);
+    }
+  });
+});

@@ -4,9 +4,9 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from '../../src/capture/write-queue.js';
-import { connectRedisClient } from '../../src/store/cluster-connection.js';
 import { CLUSTER_KEYS, type ProductRef, productMember } from '../../src/store/keys.js';
 import { slotOf } from '../../src/store/redis-client.js';
+import { connectRedisClient } from '../../src/store/redis-connection.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { fromEpochMicros } from '../../src/timestamp.js';
 import { snap, T0_US, tape } from '../query/fixtures.js';
