@@ -75,12 +75,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
     : `holding snapshots in memory (bound ${options.writeQueue.maxQueued})`;
   const writeQueue = { ...options.writeQueue, spool: deps.spool };
   const queue = new WriteQueue(deps.store, writeQueue, {
-    onStored: (batch) => {
-      for (const s of batch) {
-        const p = stats.get({ exchange: s.exchange, productId: s.product_id });
-        if (p) p.stored += 1;
-      }
-    },
+    onStored: (batch) => stats.onStored(batch),
     onDown: (err, queued) =>
       log.error(
         `Redis write failed (${describeRedisError(err)}); ${holding} (${queued} queued) and retrying`,

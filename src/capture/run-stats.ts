@@ -12,9 +12,10 @@ export interface ProductStats {
   errors: number;
   lastError: ExchangeError | undefined;
   last: L1Snapshot | undefined;
-  /** performance.now() of the last successful fetch, and of the last change of the book. */
+  /** performance.now() of the last successful fetch, of the last change of the book, and of the last store. */
   lastSuccessAt: number | undefined;
   lastChangeAt: number | undefined;
+  lastStoredAt: number | undefined;
   staleWarned: boolean;
   failingWarned: boolean;
   /** The last error message logged for the product, so a repeated error is logged once. */
@@ -24,7 +25,6 @@ export interface ProductStats {
 export interface VenueStats {
   outcomes: Map<string, number>;
   retries: number;
-  rateLimited: number;
 }
 
 export class RunStats {
@@ -34,7 +34,7 @@ export class RunStats {
   productsRequested = 0;
   retries = 0;
   rateLimited = 0;
-  /** Per venue: answers by outcome ('ok' or an error kind), retries, and 429s/bans. */
+  /** Per venue: answers by outcome ('ok' or an error kind, 429s and bans among them), and retries. */
   readonly venues = new Map<string, VenueStats>();
   /** Request timestamps of the last few seconds, for requests/s. */
   private recent: number[] = [];
@@ -53,6 +53,7 @@ export class RunStats {
         last: undefined,
         lastSuccessAt: undefined,
         lastChangeAt: undefined,
+        lastStoredAt: undefined,
         staleWarned: false,
         failingWarned: false,
         lastErrorLogged: undefined,
@@ -74,11 +75,19 @@ export class RunStats {
 
   onRetry(error: ExchangeError): void {
     this.retries += 1;
-    const venue = this.venue(error.exchange);
-    venue.retries += 1;
-    if (error.kind === 'rate_limited' || error.kind === 'banned') {
-      this.rateLimited += 1;
-      venue.rateLimited += 1;
+    this.venue(error.exchange).retries += 1;
+    if (error.kind === 'rate_limited' || error.kind === 'banned') this.rateLimited += 1;
+  }
+
+  /** A write to Redis took `batch` (stored, or found already stored). */
+  onStored(batch: readonly L1Snapshot[]): void {
+    const now = performance.now();
+    for (const s of batch) {
+      const p = this.get({ exchange: s.exchange, productId: s.product_id });
+      if (p) {
+        p.stored += 1;
+        p.lastStoredAt = now;
+      }
     }
   }
 
@@ -91,7 +100,7 @@ export class RunStats {
   venue(exchange: string): VenueStats {
     let v = this.venues.get(exchange);
     if (!v) {
-      v = { outcomes: new Map(), retries: 0, rateLimited: 0 };
+      v = { outcomes: new Map(), retries: 0 };
       this.venues.set(exchange, v);
     }
     return v;

@@ -1,7 +1,7 @@
 /**
  * The capture's Prometheus metrics and its health, read from the counters the capture already
  * keeps (RunStats, the WriteQueue) at scrape time, plus what only a wrapper can see: how long
- * each Redis write took and when each product was last stored.
+ * each Redis write took.
  *
  * Pull, not push: the capture does not know this module exists. It hands over its state once
  * (`attach`), and anything else that counts per venue (the streaming mode's reconnects, resyncs,
@@ -36,8 +36,6 @@ export class CaptureMetrics {
   private run: CaptureRun | undefined;
   private redis: RedisClient | undefined;
   private readonly startedAt = performance.now();
-  /** performance.now() of the last stored snapshot, by venue and product. */
-  private readonly lastStored = new Map<string, { venue: string; product: string; at: number }>();
   private spoolDepth: () => number = () => 0;
   private readonly writeSeconds: Histogram<'outcome'>;
 
@@ -189,24 +187,13 @@ export class CaptureMetrics {
     new Gauge({ name, help, labelNames, registers: [this.registry], collect: refill(read, 'set') });
   }
 
-  /**
-   * The store, with every write timed and every stored snapshot's product stamped. Everything
-   * else goes to the store untouched.
-   */
+  /** The store, with every write timed. Everything else goes to the store untouched. */
   timeWrites(store: RedisStore): RedisStore {
     const write: RedisStore['write'] = async (snapshots) => {
       const started = performance.now();
       try {
         const result = await store.write(snapshots);
-        const now = performance.now();
-        this.writeSeconds.observe({ outcome: 'ok' }, (now - started) / 1000);
-        for (const s of snapshots) {
-          this.lastStored.set(`${s.exchange}\u0000${s.product_id}`, {
-            venue: s.exchange,
-            product: s.product_id,
-            at: now,
-          });
-        }
+        this.writeSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
         return result;
       } catch (err) {
         this.writeSeconds.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
@@ -259,13 +246,13 @@ export class CaptureMetrics {
   private staleness(): LabelledValue[] {
     const now = performance.now();
     const since = this.run?.stats.startedAt ?? this.startedAt;
-    return this.products().map((p) => {
-      const last = this.lastStored.get(`${p.target.exchange}\u0000${p.target.productId}`);
-      return [
-        { venue: p.target.exchange, product: p.target.productId },
-        (now - (last?.at ?? since)) / 1000,
-      ] as const;
-    });
+    return this.products().map(
+      (p) =>
+        [
+          { venue: p.target.exchange, product: p.target.productId },
+          (now - (p.lastStoredAt ?? since)) / 1000,
+        ] as const,
+    );
   }
 }
 

@@ -121,20 +121,25 @@ export class RedisStore {
     const result: WriteResult = { written: 0, duplicates: 0, pruned: 0, keys: new Array(snapshots.length) };
     const parts = new WriteKeyParts(this.keys);
     let pending = snapshots.map(
-      (snapshot, i): PendingWrite => ({ i, snapshot, micros: toEpochMicros(snapshot.timestamp), key: '' }),
+      (snapshot, i): PendingWrite => ({
+        i,
+        snapshot,
+        micros: toEpochMicros(snapshot.timestamp),
+        key: '',
+        status: 0,
+      }),
     );
     for (let nudge = 0; pending.length > 0; nudge++) {
       if (nudge > MAX_KEY_NUDGES)
         throw new Error(`could not find a free key for ${pending.length} snapshot(s)`);
-      const statuses = await this.runWrite(pending, result, parts);
-      pending = pending.filter((p, j) => {
-        const status = statuses[j];
-        if (status === -1) {
+      await this.runWrite(pending, result, parts);
+      pending = pending.filter((p) => {
+        if (p.status === -1) {
           p.micros += 1;
           return true;
         }
         result.keys[p.i] = p.key;
-        if (status === 1) result.written += 1;
+        if (p.status === 1) result.written += 1;
         else result.duplicates += 1;
         return false;
       });
@@ -145,7 +150,8 @@ export class RedisStore {
   /**
    * One Lua call per `writeBatchSize` snapshots (argument layout in write-snapshots.lua). Each call
    * goes out as soon as it is built, not in one pipeline at the end: Redis runs call k while call
-   * k+1 is encoded, and the calls still run in order on the one connection. Sets each item's key.
+   * k+1 is encoded, and the calls still run in order on the one connection. Sets each item's key
+   * and status.
    *
    * On a cluster the items are first grouped by slot (a script may only touch one slot): calls to
    * different nodes run in parallel, and ioredis follows MOVED/ASK (resharding, failover) per call.
@@ -154,11 +160,7 @@ export class RedisStore {
    * idempotent too). A snapshot's product may thus be listed a moment before its data, or (if this
    * SADD alone fails) a moment after: the one place where cluster mode is not one atomic step.
    */
-  private async runWrite(
-    items: PendingWrite[],
-    result: WriteResult,
-    parts: WriteKeyParts,
-  ): Promise<number[]> {
+  private async runWrite(items: PendingWrite[], result: WriteResult, parts: WriteKeyParts): Promise<void> {
     const calls: Promise<unknown>[] = [];
     const order: PendingWrite[][] = [];
     const groups = this.cluster
@@ -176,13 +178,11 @@ export class RedisStore {
       Promise.all(calls),
       this.cluster ? this.registerProducts(items, parts) : undefined,
     ]);
-    const status = new Map<PendingWrite, number>();
     for (const [c, reply] of replies.entries()) {
       const codes = reply as number[];
       result.pruned += codes[codes.length - 1] ?? 0;
-      for (const [k, p] of (order[c] ?? []).entries()) status.set(p, codes[k] as number);
+      for (const [k, p] of (order[c] ?? []).entries()) p.status = codes[k] as number;
     }
-    return items.map((p) => status.get(p) as number);
   }
 
   /** One write-snapshots.lua call for `chunk` (one slot on a cluster); sets each item's key. */
@@ -481,6 +481,8 @@ interface PendingWrite {
   snapshot: L1Snapshot;
   micros: number;
   key: string;
+  /** The script's answer for it: 1 written, 0 already stored, -1 key taken (write-snapshots.lua). */
+  status: number;
 }
 
 /** The snapshots of a read-snapshots.lua reply for `keys`, skipping hashes that are gone. */
