@@ -369,13 +369,7 @@ async function main(argv: string[]): Promise<number> {
   const metrics = await startMetricsIfAsked(program, flags.staleAfter ?? DEFAULTS.staleAfterMs);
   if (metrics) {
     const { url } = metrics.endpoint;
-    new CaptureLog(process.stderr, flags.logFormat, TOOL).info(
-      `metrics on ${url}/metrics, health on ${url}/healthz`,
-      {
-        event: 'metrics_listening',
-        url,
-      },
-    );
+    log.info(`metrics on ${url}/metrics, health on ${url}/healthz`, { event: 'metrics_listening', url });
   }
   for (const w of redisTarget.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
   const redis = await connectRedisClient(redisTarget.url, redisTarget.connect);

@@ -26,8 +26,9 @@ export function describeRedisError(err: Error): string {
   if (/Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test(msg)) return 'connection lost';
   if (/ETIMEDOUT|timed? ?out/i.test(msg)) return 'no answer in time (check the host, port and firewall)';
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
-  // A plain client on a cluster node gets MOVED for most keys; ioredis' Cluster follows them itself.
-  if (/^(MOVED|ASK) /.test(msg))
+  // A plain client on a cluster node gets MOVED for most keys (ioredis' Cluster follows them
+  // itself), and CROSSSLOT for a script over keys of several slots (the standalone key scheme's).
+  if (/^(MOVED|ASK|CROSSSLOT) /.test(msg))
     return `this Redis is a cluster node (${msg.split(' ')[0]}): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster`;
   if (/^Too many Cluster redirections/.test(msg))
     return `the Redis Cluster kept redirecting the command, a resharding or failover in progress? (${msg})`;

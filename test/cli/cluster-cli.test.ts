@@ -190,6 +190,18 @@ describe('l1-fetch and l1-query on a Redis Cluster', () => {
     expect(plain.stderr.trim()).toMatch(
       /^l1-query: Redis refused: this Redis is a cluster node \(MOVED\): connect with --redis-url redis\+cluster:\/\//,
     );
+    const plainFetch = await runCli(FETCH_BIN, [
+      '--csv',
+      csv(['P0-USD']),
+      '--base-url',
+      fake.url,
+      '--redis-url',
+      cluster.seedUrl,
+    ]);
+    expect({ code: plainFetch.code, stderr: plainFetch.stderr }).toEqual({
+      code: 1,
+      stderr: `l1-fetch: cannot write to Redis at ${cluster.seedUrl}: this Redis is a cluster node (CROSSSLOT): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster\n`,
+    });
     const plainUrl = standalone.url.replace(/\/\d+$/, '');
     const notCluster = await runCli(QUERY_BIN, ['--list', '--cluster', '--redis-url', plainUrl]);
     expect(notCluster.code).toBe(1);
