@@ -1,43 +1,28 @@
 /**
  * One archiver per archive directory (l1-archive by hand and l1-fetch's background archiving may
- * meet): a lock file holding the owner's pid, created exclusively. A lock whose process is gone
- * (killed, crashed) is taken over.
+ * meet), with the pid lock file of src/pid-lock.ts. A second archiver is a runtime failure (exit 1):
+ * the background archiver simply tries again at its next pass.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_FAILURE, L1Error } from '../errors.js';
+import { acquirePidLock } from '../pid-lock.js';
 
 export const LOCK_NAME = '.l1-archive.lock';
 
 export class ArchiveBusyError extends L1Error {
-  constructor(dir: string, pid: number) {
-    super(`another archiver (pid ${pid}) is writing to ${dir}; try again when it is done`, EXIT_FAILURE);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  /** `who`: ' (pid N)', or '' when unknown; `hint`: what to do besides waiting. */
+  constructor(dir: string, who = '', hint = '') {
+    super(`another archiver${who} is writing to ${dir}; try again when it is done${hint}`, EXIT_FAILURE);
   }
 }
 
 /** Takes the lock of `dir` (which must exist); returns its release. */
 export function lockArchiveDir(dir: string): () => void {
   const path = join(dir, LOCK_NAME);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
-        throw new ArchiveBusyError(dir, pid);
-      rmSync(path, { force: true }); // stale: its owner is gone
-    }
-  }
-  throw new ArchiveBusyError(dir, Number.NaN);
+  const attempt = acquirePidLock(path);
+  if (attempt.kind === 'acquired') return attempt.lock.release;
+  if (attempt.kind === 'raced') throw new ArchiveBusyError(dir);
+  const { pid, host } = attempt.holder;
+  if (!attempt.otherHost) throw new ArchiveBusyError(dir, ` (pid ${pid})`);
+  throw new ArchiveBusyError(dir, ` (pid ${pid} on host ${host})`, ` (if it is gone, delete ${path})`);
 }

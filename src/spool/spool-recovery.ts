@@ -13,8 +13,8 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, u
 import { join } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { InputError } from '../errors.js';
+import { describeFsError } from '../fs-errors.js';
 import { readAck, type SpoolPosition } from './ack-marker.js';
-import { describeFsError } from './fs-errors.js';
 import {
   type BadRecord,
   SEGMENT_HEADER_BYTES,

@@ -35,9 +35,10 @@ import { join, resolve } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { formatDuration } from '../duration.js';
 import { InputError } from '../errors.js';
+import { code, describeFsError } from '../fs-errors.js';
+import type { PidLock } from '../pid-lock.js';
 import type { L1Snapshot } from '../snapshot.js';
 import { ACK_FILE, AckWriter, type SpoolPosition } from './ack-marker.js';
-import { code, describeFsError } from './fs-errors.js';
 import {
   RecordEncoder,
   SEGMENT_HEADER_BYTES,
@@ -45,7 +46,7 @@ import {
   SegmentCursor,
   segmentName,
 } from './spool-format.js';
-import { type AcquiredLock, acquireSpoolLock } from './spool-lock.js';
+import { acquireSpoolLock } from './spool-lock.js';
 import { recoverSpool } from './spool-recovery.js';
 import { decodeSnapshot } from './spooled-snapshot.js';
 
@@ -115,7 +116,7 @@ export class Spool {
   private readonly maxMemory: number;
   private readonly segmentBytes: number;
   private readonly log: SpoolLog;
-  private readonly lock: AcquiredLock;
+  private readonly lock: PidLock;
   private readonly ack: AckWriter;
   private readonly encoder = new RecordEncoder();
   private readonly segments: Segment[];
@@ -176,7 +177,7 @@ export class Spool {
     }
   }
 
-  private constructor(dir: string, lock: AcquiredLock, options: SpoolOptions) {
+  private constructor(dir: string, lock: PidLock, options: SpoolOptions) {
     this.dir = dir;
     this.lock = lock;
     this.log = options.log;

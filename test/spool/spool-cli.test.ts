@@ -3,7 +3,6 @@
  * directories as earlier runs leave them (written by the real spool, then damaged as a crash or a
  * power cut would).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { L1Snapshot } from '../../src/snapshot.js';
 import { LOCK_FILE } from '../../src/spool/spool-lock.js';
+import { deadPid } from '../support/dead-pid.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { FETCH_BIN, runCli } from '../support/run-cli.js';
@@ -298,12 +298,4 @@ function flipByte(path: string, offset: number): void {
   const at = offset < 0 ? bytes.length + offset : offset;
   bytes[at] = (bytes[at] ?? 0) ^ 0xff;
   writeFileSync(path, bytes);
-}
-
-/** A pid that was just used by a process that has exited. */
-function deadPid(): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', '0']);
-    child.on('exit', () => resolve(child.pid ?? 0));
-  });
 }

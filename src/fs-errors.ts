@@ -1,4 +1,4 @@
-/** File-system errors as the spool reports them: one short reason with its code, no stack. */
+/** File-system errors as the spool and the lock files report them: one short reason with its code, no stack. */
 
 export function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;

@@ -1,0 +1,60 @@
+/**
+ * The lock file that keeps one process per directory (spool and archive): held by a live process
+ * or another host, taken over from a dead one, released only by its owner.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { LOCK_NAME, lockArchiveDir } from '../../src/archive/archive-lock.js';
+import { EXIT_FAILURE } from '../../src/errors.js';
+import { acquirePidLock } from '../../src/pid-lock.js';
+import { deadPid } from '../support/dead-pid.js';
+import { tempDir } from '../support/spool-files.js';
+
+it('is taken when free, refused while a live process or another host holds it, taken over from a dead one', async () => {
+  const path = join(tempDir('l1-lock-'), 'x.lock');
+  const first = acquirePidLock(path);
+  expect(first).toEqual({ kind: 'acquired', lock: { path, release: expect.any(Function) } });
+  expect(readFileSync(path, 'utf8')).toBe(`${process.pid}\n${hostname()}\n`);
+
+  // The parent of this test process is alive.
+  writeFileSync(path, `${process.ppid}\n${hostname()}\n`);
+  expect(acquirePidLock(path)).toEqual({
+    kind: 'held',
+    holder: { pid: process.ppid, host: hostname() },
+    otherHost: false,
+  });
+  writeFileSync(path, '1\nsome-other-host\n');
+  expect(acquirePidLock(path)).toEqual({
+    kind: 'held',
+    holder: { pid: 1, host: 'some-other-host' },
+    otherHost: true,
+  });
+  // The owner's release leaves a lock another process holds alone.
+  if (first.kind === 'acquired') first.lock.release();
+  expect(readFileSync(path, 'utf8')).toBe('1\nsome-other-host\n');
+
+  const dead = await deadPid();
+  writeFileSync(path, `${dead}\n`); // an older version's lock: no host line
+  const taken = acquirePidLock(path);
+  expect(taken).toMatchObject({ kind: 'acquired', lock: { tookOverFrom: { pid: dead, host: hostname() } } });
+  if (taken.kind === 'acquired') taken.lock.release();
+  expect(existsSync(path)).toBe(false);
+});
+
+it("l1-archive's lock: a second archiver is told who holds the directory (exit 1)", () => {
+  const dir = tempDir('l1-lock-');
+  const path = join(dir, LOCK_NAME);
+  writeFileSync(path, `${process.ppid}\n${hostname()}\n`);
+  expect(() => lockArchiveDir(dir)).toThrow(
+    expect.objectContaining({
+      message: `another archiver (pid ${process.ppid}) is writing to ${dir}; try again when it is done`,
+      exitCode: EXIT_FAILURE,
+    }),
+  );
+  writeFileSync(path, '1\nbox-b\n');
+  expect(() => lockArchiveDir(dir)).toThrow(
+    `another archiver (pid 1 on host box-b) is writing to ${dir}; try again when it is done (if it is gone, delete ${path})`,
+  );
+});
