@@ -18,37 +18,21 @@
  * Past `maxBytes` of files the oldest segment is deleted and its unwritten records are counted as
  * dropped (the queue reports them): the disk bound holds, like the memory queue's.
  */
-import {
-  closeSync,
-  existsSync,
-  fdatasync,
-  fdatasyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  statfsSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { formatDuration } from '../duration.js';
 import { InputError } from '../errors.js';
-import { code, describeFsError } from '../fs-errors.js';
+import { describeFsError } from '../fs-errors.js';
 import type { PidLock } from '../pid-lock.js';
 import type { L1Snapshot } from '../snapshot.js';
 import { ACK_FILE, AckWriter, type SpoolPosition } from './ack-marker.js';
-import {
-  RecordEncoder,
-  SEGMENT_HEADER_BYTES,
-  SEGMENT_MAGIC,
-  SegmentCursor,
-  segmentName,
-} from './spool-format.js';
+import { DiskReader, type SegmentFile } from './disk-reader.js';
+import { MemoryTail } from './memory-tail.js';
+import { checkFreeSpace, prepareDir, syncDir, tryUnlink, writeAll } from './spool-dir.js';
+import { RecordEncoder, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, segmentName } from './spool-format.js';
 import { acquireSpoolLock } from './spool-lock.js';
 import { recoverSpool } from './spool-recovery.js';
-import { decodeSnapshot } from './spooled-snapshot.js';
 
 /** A level-1 record is 230-280 bytes on disk; for the estimate announced at start. */
 const TYPICAL_RECORD_BYTES = 256;
@@ -69,23 +53,20 @@ export interface SpoolOptions {
   log: SpoolLog;
   /** Default: a 16th of maxBytes, between 4 KiB and 64 MiB (the granularity of drops). */
   segmentBytes?: number;
-  /** How often the active segment is fdatasynced. Default 1 s. */
-  fsyncEveryMs?: number;
 }
 
+/** How often the active segment is fdatasynced: what a power cut can lose. */
+const FSYNC_EVERY_MS = 1000;
+
 /** Segment size for a bound: drops go a whole segment at a time, so 16 of them keep that fine. */
-export function segmentBytesFor(maxBytes: number): number {
+function segmentBytesFor(maxBytes: number): number {
   return Math.max(4096, Math.min(64 * 1024 * 1024, Math.floor(maxBytes / 16)));
 }
 
-interface Segment {
-  no: number;
-  path: string;
+interface Segment extends SegmentFile {
   /** Sequence number of its first record (records before the resume point have negative ones). */
   firstSeq: number;
   count: number;
-  /** Bytes written to the file (header included). */
-  size: number;
 }
 
 interface InFlight {
@@ -103,9 +84,6 @@ interface ReadBatch {
   /** Records in the range that were not snapshots (reported, skipped). */
   skipped: number;
 }
-
-/** The position after each record kept in memory; segment -1 = never reached disk. */
-const NOT_ON_DISK = -1;
 
 export class Spool {
   readonly dir: string;
@@ -131,12 +109,8 @@ export class Spool {
   /** Records below this are written to the file (the rest wait in the encoder). */
   private flushedSeq: number;
 
-  /** Newest records kept in memory: [memStartSeq, nextSeq), with their end positions. */
-  private mem: L1Snapshot[] = [];
-  private memSeg: number[] = [];
-  private memOff: number[] = [];
-  private memHead = 0;
-  private memStartSeq: number;
+  /** Newest records kept in memory: [mem.startSeq, nextSeq), with their end positions. */
+  private readonly mem: MemoryTail;
 
   private inFlight: InFlight | undefined;
   private reader: DiskReader | undefined;
@@ -166,6 +140,9 @@ export class Spool {
    * and starts a new segment. Every problem is an InputError (exit 2) naming the path.
    */
   static open(options: SpoolOptions): Spool {
+    // resolve('') is the working directory: never a spool by accident.
+    if (options.dir.trim() === '')
+      throw new InputError('--spool-dir: empty; name a directory, e.g. /var/lib/l1-fetch/spool');
     const dir = resolve(options.dir);
     prepareDir(dir);
     const lock = acquireSpoolLock(dir);
@@ -205,7 +182,7 @@ export class Spool {
     }
     this.nextSeq = found.pending;
     this.flushedSeq = found.pending;
-    this.memStartSeq = found.pending;
+    this.mem = new MemoryTail(found.pending);
 
     const no = found.lastNumber + 1;
     this.ackPos = found.resumeAt ?? { segment: no, offset: SEGMENT_HEADER_BYTES };
@@ -233,7 +210,7 @@ export class Spool {
         `spool ${dir}: ${this.replayCount} snapshot(s) from an earlier run (${formatBytes(this.diskBytes)}) are written to Redis first`,
         { event: 'spool_replay', pending: this.replayCount, bytes: this.diskBytes },
       );
-    this.fsyncTimer = setInterval(() => this.periodicSync(), options.fsyncEveryMs ?? 1000);
+    this.fsyncTimer = setInterval(() => this.periodicSync(), FSYNC_EVERY_MS);
     this.fsyncTimer.unref();
     // However the process ends (short of a kill), the lock is released and the marker written.
     process.once('exit', this.closeOnExit);
@@ -247,10 +224,6 @@ export class Spool {
   setFailureHandler(handler: (error: Error) => void): void {
     this.onFailure = handler;
     if (this.failure) handler(this.failure);
-  }
-
-  get failed(): Error | undefined {
-    return this.failure;
   }
 
   /** About how many snapshots fit within the bound. */
@@ -275,17 +248,14 @@ export class Spool {
   /** Appends a snapshot; returns how many of the oldest were dropped to stay within maxBytes. */
   append(snapshot: L1Snapshot): number {
     this.nextSeq += 1;
-    this.mem.push(snapshot);
     if (this.failure || this.closed) {
-      this.memSeg.push(NOT_ON_DISK);
-      this.memOff.push(0);
+      this.mem.push(snapshot);
       return 0;
     }
     this.encoder.add(snapshot);
     const active = this.activeSegment();
     active.count += 1;
-    this.memSeg.push(active.no);
-    this.memOff.push(active.size + this.encoder.length);
+    this.mem.push(snapshot, active.no, active.size + this.encoder.length);
     // A long synchronous burst is written in pieces: the encoder stays small, segments stay near
     // their size (so the bound can drop the oldest).
     if (this.encoder.length >= 1024 * 1024 || active.size + this.encoder.length >= this.segmentBytes)
@@ -305,19 +275,12 @@ export class Spool {
     const start = this.ackSeq;
     if (start >= this.nextSeq) return [];
     this.replayStartedAt ??= performance.now();
-    if (start < this.memStartSeq) return this.takeFromDisk(start, Math.min(max, this.memStartSeq - start));
-    const from = this.memHead + (start - this.memStartSeq);
+    const memStart = this.mem.startSeq;
+    if (start < memStart) return this.takeFromDisk(start, Math.min(max, memStart - start));
     const n = Math.min(max, this.nextSeq - start);
-    let endPos: SpoolPosition | undefined;
-    for (let i = from + n - 1; i >= from; i--) {
-      const segment = this.memSeg[i] as number;
-      if (segment !== NOT_ON_DISK) {
-        endPos = { segment, offset: this.memOff[i] as number };
-        break;
-      }
-    }
+    const { snapshots, endPos } = this.mem.slice(start, n);
     this.inFlight = { start, end: start + n, endPos };
-    return this.mem.slice(from, from + n);
+    return snapshots;
   }
 
   /**
@@ -343,7 +306,7 @@ export class Spool {
       this.ackSeq = f.end;
       if (f.endPos) this.ackPos = f.endPos;
     }
-    this.trimMemory();
+    this.mem.dropBefore(this.ackSeq);
     this.commitAck();
     if (this.replayCount > 0 && this.ackSeq >= this.replayEnd) {
       const ms = performance.now() - (this.replayStartedAt ?? performance.now());
@@ -407,7 +370,7 @@ export class Spool {
     this.flushedSeq = this.nextSeq;
     this.dirty = true;
     this.encoder.clear();
-    this.evictMemory();
+    this.mem.evict(this.maxMemory, this.flushedSeq);
     if (active.size >= this.segmentBytes) this.rotate();
   }
 
@@ -466,7 +429,7 @@ export class Spool {
         this.ackPos = { segment: (this.segments[0] as Segment).no, offset: SEGMENT_HEADER_BYTES };
       }
       this.closeReader();
-      this.trimMemory();
+      this.mem.dropBefore(this.ackSeq);
     }
     if (dropped > 0) {
       this.dropCause = this.fullCause;
@@ -486,7 +449,7 @@ export class Spool {
       } catch (err) {
         // Unreadable: what only the disk held is lost; go on from memory.
         this.closeReader();
-        const lost = this.memStartSeq - start;
+        const lost = this.mem.startSeq - start;
         this.fail(`cannot read ${err instanceof Error ? err.message : String(err)}`);
         this.log.error(`spool: ${lost} spooled snapshot(s) could not be read back and are lost`, {
           event: 'spool_unreadable',
@@ -494,7 +457,7 @@ export class Spool {
         });
         this.unreportedLoss += lost;
         this.dropCause = `spool ${this.dir} unreadable`;
-        this.ackSeq = this.memStartSeq;
+        this.ackSeq = this.mem.startSeq;
         return [];
       }
     }
@@ -504,7 +467,7 @@ export class Spool {
       this.dropCause = `spool ${this.dir}: record(s) this version cannot read`;
     }
     // Decode the next batch while Redis works on this one (setImmediate runs once the write is on the wire).
-    if (!this.prefetchQueued && batch.end < this.memStartSeq) {
+    if (!this.prefetchQueued && batch.end < this.mem.startSeq) {
       this.prefetchQueued = true;
       setImmediate(() => this.prefetch(n));
     }
@@ -520,44 +483,13 @@ export class Spool {
   private prefetch(max: number): void {
     this.prefetchQueued = false;
     const after = this.inFlight?.end;
-    if (after === undefined || this.readAhead || this.closed || this.failure || after >= this.memStartSeq)
+    if (after === undefined || this.readAhead || this.closed || this.failure || after >= this.mem.startSeq)
       return;
     try {
-      this.readAhead = this.readFromDisk(after, Math.min(max, this.memStartSeq - after));
+      this.readAhead = this.readFromDisk(after, Math.min(max, this.mem.startSeq - after));
     } catch {
       // take() meets the same problem and handles it.
       this.closeReader();
-    }
-  }
-
-  /** Keeps memory within maxMemory by forgetting records already on disk (they are read back). */
-  private evictMemory(): void {
-    let excess = this.mem.length - this.memHead - this.maxMemory;
-    while (excess > 0 && this.memStartSeq < this.flushedSeq) {
-      this.memHead += 1;
-      this.memStartSeq += 1;
-      excess -= 1;
-    }
-    this.compactMemory();
-  }
-
-  /** Forgets records that reached Redis (or were dropped). */
-  private trimMemory(): void {
-    const n = Math.min(this.ackSeq - this.memStartSeq, this.mem.length - this.memHead);
-    if (n > 0) {
-      this.memHead += n;
-      this.memStartSeq += n;
-    }
-    if (this.memStartSeq < this.ackSeq) this.memStartSeq = this.ackSeq;
-    this.compactMemory();
-  }
-
-  private compactMemory(): void {
-    if (this.memHead > 4096 && this.memHead * 2 > this.mem.length) {
-      this.mem = this.mem.slice(this.memHead);
-      this.memSeg = this.memSeg.slice(this.memHead);
-      this.memOff = this.memOff.slice(this.memHead);
-      this.memHead = 0;
     }
   }
 
@@ -616,8 +548,7 @@ export class Spool {
     if (this.failure) return;
     this.failure = new Error(`spool: ${reason}`);
     // What waited in the encoder never reached the file: it lives in memory only now.
-    for (let i = this.mem.length - (this.nextSeq - this.flushedSeq); i < this.mem.length; i++)
-      this.memSeg[i] = NOT_ON_DISK;
+    this.mem.markNotOnDisk(this.nextSeq - this.flushedSeq);
     const active = this.activeSegment();
     active.count -= this.nextSeq - this.flushedSeq;
     this.encoder.clear();
@@ -630,128 +561,5 @@ export class Spool {
       }
     }
     this.onFailure?.(this.failure);
-  }
-}
-
-/** Reads records back from the ack position, across segments, for the writer. */
-class DiskReader {
-  private cursor: SegmentCursor | undefined;
-  private fd: number | undefined;
-  private seg: Segment | undefined;
-  position: SpoolPosition;
-
-  constructor(from: SpoolPosition) {
-    this.position = { ...from };
-  }
-
-  /** The next `n` records; a record that is not a snapshot is reported and skipped. */
-  read(
-    n: number,
-    segments: readonly Segment[],
-    active: Segment,
-    log: SpoolLog,
-  ): { snapshots: L1Snapshot[]; skipped: number } {
-    const out: L1Snapshot[] = [];
-    let skipped = 0;
-    for (let i = 0; i < n; ) {
-      if (!this.cursor || !this.seg) {
-        const found = segments.find((s) => s.no === this.position.segment);
-        if (!found) throw new Error(`segment ${this.position.segment}: gone`);
-        this.seg = found;
-        this.fd = openSync(found.path, 'r');
-        this.cursor = new SegmentCursor(this.fd, this.position.offset, found.size);
-      }
-      const seg = this.seg;
-      // The active segment keeps growing.
-      if (seg === active) this.cursor.end = seg.size;
-      const step = this.cursor.next();
-      if (step.kind === 'end') {
-        const next = segments.find((s) => s.no > seg.no);
-        if (!next) throw new Error(`${seg.path}: ended ${n - i} record(s) early`);
-        this.close();
-        this.position = { segment: next.no, offset: SEGMENT_HEADER_BYTES };
-        continue;
-      }
-      if (step.kind === 'bad') throw new Error(`${seg.path} at byte ${this.cursor.offset}: ${step.reason}`);
-      i += 1;
-      this.position = { segment: seg.no, offset: this.cursor.offset };
-      const parsed = decodeSnapshot(step.payload);
-      if (parsed) out.push(parsed);
-      else {
-        skipped += 1;
-        log.error(
-          `spool: the record at byte ${this.cursor.offset - step.payload.length - 8} of ${seg.path} is not a snapshot this version can read; skipped`,
-          { event: 'spool_bad_record' },
-        );
-      }
-    }
-    return { snapshots: out, skipped };
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    this.cursor = undefined;
-    this.seg = undefined;
-  }
-}
-
-function prepareDir(dir: string): void {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new InputError(`--spool-dir ${dir}: not a directory`);
-    return;
-  }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    const why =
-      code(err) === 'ENOTDIR' || code(err) === 'EEXIST' ? 'a file is in the way' : describeFsError(err);
-    throw new InputError(`--spool-dir ${dir}: cannot create the directory (${why})`);
-  }
-}
-
-function checkFreeSpace(dir: string, segmentBytes: number, maxBytes: number, log: SpoolLog): void {
-  let free: number;
-  try {
-    const s = statfsSync(dir);
-    free = s.bavail * s.bsize;
-  } catch {
-    return; // not every platform can tell; the first write will
-  }
-  if (free < 2 * segmentBytes)
-    throw new InputError(
-      `--spool-dir ${dir}: its file system is full (${formatBytes(free)} free; the spool needs at least ${formatBytes(2 * segmentBytes)})`,
-    );
-  if (free < maxBytes)
-    log.warn(
-      `spool: only ${formatBytes(free)} free on the file system of ${dir}, less than --max-spool ${formatBytes(maxBytes)}: a long outage can fill the disk before the bound drops anything`,
-      { event: 'spool_low_space', free_bytes: free },
-    );
-}
-
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length; ) {
-    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-  }
-}
-
-/** So a new segment's name survives a power cut (POSIX; a no-op where directories cannot be synced). */
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fdatasyncSync(fd);
-  } catch {
-    // Windows cannot open a directory; its file system orders this itself.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone; a leftover is deleted at the next start
   }
 }

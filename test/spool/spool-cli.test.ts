@@ -268,6 +268,7 @@ describe('l1-fetch --spool-dir', () => {
       ['--interval', '1s', '--spool-dir', 'FILE/spool'],
       /^l1-fetch: --spool-dir .*products\.csv\/spool: cannot create the directory \(a file is in the way\)$/,
     ],
+    [['--interval', '1s', '--spool-dir', ''], /^l1-fetch: --spool-dir: empty; name a directory, e\.g\. /],
     [['--spool-dir', 'DIR'], /^l1-fetch: --spool-dir needs --interval or --stream/],
     [['--interval', '1s', '--max-spool', '1GiB'], /^l1-fetch: --max-spool needs --spool-dir$/],
     [
