@@ -91,10 +91,11 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
         },
       ),
     onDropped: (count, total, cause) =>
-      log.error(
-        `${cause ?? 'write queue full'}: dropped the ${count} oldest snapshot(s) (${total} dropped in all)`,
-        { event: 'dropped', count, total },
-      ),
+      log.error(`${cause}: dropped the ${count} oldest snapshot(s) (${total} dropped in all)`, {
+        event: 'dropped',
+        count,
+        total,
+      }),
     onSpoolFailed: (err) => {
       spoolFailure = err;
       log.error(`${err.message}; stopping the capture and writing what is queued to Redis`, {
@@ -278,23 +279,28 @@ function announce(
       );
     }
   }
-  const bound = spool ? spool.capacityEstimate : o.writeQueue.maxQueued;
-  const boundSeconds = bound / Math.max(snapshotsPerSecond, 0.001);
+  const b = backlog(spool, o);
+  const boundSeconds = b.bound / Math.max(snapshotsPerSecond, 0.001);
   log.info(
-    `polling ${products} product(s) every ${formatDuration(o.intervalMs)}${o.count ? `, ${o.count} time(s)` : ''}${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; if Redis goes away, up to ${spool ? 'about ' : ''}${bound} snapshots (~${formatDuration(Math.round(boundSeconds) * 1000)} at this rate) wait ${backlogPlace(spool)}`,
+    `polling ${products} product(s) every ${formatDuration(o.intervalMs)}${o.count ? `, ${o.count} time(s)` : ''}${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; if Redis goes away, up to ${b.upTo} snapshots (~${formatDuration(Math.round(boundSeconds) * 1000)} at this rate) wait ${b.where}`,
     {
       event: 'start',
       products,
       interval_ms: o.intervalMs,
-      queue_bound: o.writeQueue.maxQueued,
+      queue_bound: b.bound,
       queue_bound_ms: Math.round(boundSeconds * 1000),
     },
   );
 }
 
-/** Where snapshots wait while Redis is away. */
-function backlogPlace(spool: Spool | undefined): string {
-  return spool ? `in the spool ${spool.dir} (${spool.describeBound()})` : 'in memory';
+/** How many snapshots can wait while Redis is away, and where. */
+function backlog(
+  spool: Spool | undefined,
+  o: CaptureLoopOptions,
+): { bound: number; upTo: string; where: string } {
+  if (!spool) return { bound: o.writeQueue.maxQueued, upTo: `${o.writeQueue.maxQueued}`, where: 'in memory' };
+  const bound = spool.capacityEstimate;
+  return { bound, upTo: `about ${bound}`, where: `in the spool ${spool.dir} (${spool.describeBound()})` };
 }
 
 function announceStream(
@@ -305,15 +311,16 @@ function announceStream(
   spool: Spool | undefined,
 ): void {
   const perVenue = [...streamer.venues.values()].map((v) => `${v.exchange} ${v.connections}`).join(', ');
+  const b = backlog(spool, o);
   log.info(
-    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${spool ? `about ${spool.capacityEstimate}` : o.writeQueue.maxQueued} snapshots wait ${backlogPlace(spool)}${spool ? '' : ` (a busy stream fills that in minutes: --spool-dir keeps a long outage on disk)`}`,
+    `streaming ${products} product(s) over ${streamer.connectionCount} connection(s) (${perVenue})${o.durationMs ? ` for ${formatDuration(o.durationMs)}` : ''}; every change of the top of book is stored${o.stream?.minIntervalMs ? `, at most one per product per ${formatDuration(o.stream.minIntervalMs)}` : ''}; if Redis goes away, up to ${b.upTo} snapshots wait ${b.where}${spool ? '' : ` (a busy stream fills that in minutes: --spool-dir keeps a long outage on disk)`}`,
     {
       event: 'start',
       mode: 'stream',
       products,
       connections: streamer.connectionCount,
       min_interval_ms: o.stream?.minIntervalMs ?? 0,
-      queue_bound: o.writeQueue.maxQueued,
+      queue_bound: b.bound,
     },
   );
 }

@@ -6,12 +6,13 @@
  * again, so a Redis restart or failover loses nothing. Past the bound the OLDEST snapshots are
  * dropped and counted (a long outage keeps the most recent tape), and every drop is reported.
  *
- * With a spool (`--spool-dir`, src/spool/) the backlog lives there instead: every snapshot is on
- * disk before it is written, batches are taken from the spool and acknowledged to it once Redis
- * confirmed them, and the bound is the spool's size on disk.
+ * The backlog is memory (memory-backlog.ts), or with `--spool-dir` a spool (src/spool/): every
+ * snapshot is on disk before it is written, batches are taken from the spool and acknowledged to it
+ * once Redis confirmed them, and the bound is the spool's size on disk. The queue treats both alike.
  */
 import type { L1Snapshot } from '../snapshot.js';
 import type { RedisStore, WriteResult } from '../store/redis-store.js';
+import { MemoryBacklog } from './memory-backlog.js';
 
 export interface WriteQueueOptions {
   /** Most snapshots held while Redis is unreachable (plus the one batch being written). Default 100,000. */
@@ -38,35 +39,34 @@ export interface WriteQueueEvents {
   onDown?(error: Error, queued: number): void;
   /** Redis takes writes again; `downMs` is how long it was out, `queued` what waited for it. */
   onUp?(downMs: number, queued: number): void;
-  /** `cause` says which bound was hit (the memory queue's when absent). */
-  onDropped?(count: number, totalDropped: number, cause?: string): void;
+  /** `cause` says which bound was hit ('write queue full', or the spool's). */
+  onDropped?(count: number, totalDropped: number, cause: string): void;
   /** The spool can no longer write (disk full, directory gone): the capture should stop. */
   onSpoolFailed?(error: Error): void;
 }
 
-/** What the queue needs of a spool (src/spool/spool.ts). */
-export interface QueueSpool {
+/** Where snapshots wait for Redis: memory (MemoryBacklog) or a spool (src/spool/spool.ts). */
+export interface Backlog {
   /** Snapshots not yet confirmed by Redis, the batch being written included. */
   readonly depth: number;
-  /** Of those, the ones safe on disk. */
+  /** Of those, the ones safe on disk for the next start. */
   readonly onDisk: number;
   /** Why the latest snapshots counted as lost were lost (read right after a count). */
   readonly dropCause: string;
-  /** Returns how many of the oldest were dropped to stay within the spool's bound. */
+  /** Returns how many of the oldest were dropped to stay within the bound. */
   append(snapshot: L1Snapshot): number;
-  /** The next batch, oldest first. */
+  /** The next batch, oldest first; settle() it before taking another. */
   take(max: number): L1Snapshot[];
   /** That batch is in Redis (ok) or not; returns how many snapshots were lost (dropped meanwhile). */
   settle(ok: boolean): number;
+}
+
+export interface QueueSpool extends Backlog {
   setFailureHandler(handler: (error: Error) => void): void;
 }
 
 export class WriteQueue {
-  private readonly spool: QueueSpool | undefined;
-  private buffer: L1Snapshot[] = [];
-  private head = 0;
-  /** The batch being written; out of the buffer so drops never touch it, put back if it fails. */
-  private inFlight: L1Snapshot[] = [];
+  private readonly backlog: Backlog;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -84,24 +84,20 @@ export class WriteQueue {
     private readonly events: WriteQueueEvents = {},
   ) {
     this.retryMs = options.minRetryMs;
-    this.spool = options.spool;
-    const spool = this.spool;
-    if (spool) {
-      spool.setFailureHandler((error) => this.events.onSpoolFailed?.(error));
-      // What an earlier run left is written first.
-      if (spool.depth > 0) this.start();
-    }
+    this.backlog = options.spool ?? new MemoryBacklog(options.maxQueued);
+    options.spool?.setFailureHandler((error) => this.events.onSpoolFailed?.(error));
+    // What an earlier run left in a spool is written first.
+    if (this.backlog.depth > 0) this.start();
   }
 
   /** Snapshots not yet in Redis (queued plus the batch being written). */
   get depth(): number {
-    if (this.spool) return this.spool.depth;
-    return this.buffer.length - this.head + this.inFlight.length;
+    return this.backlog.depth;
   }
 
   /** Snapshots not yet in Redis that a spool keeps on disk for the next start (0 without one). */
   get spooled(): number {
-    return this.spool?.onDisk ?? 0;
+    return this.backlog.onDisk;
   }
 
   get redisDown(): boolean {
@@ -109,31 +105,15 @@ export class WriteQueue {
   }
 
   push(snapshot: L1Snapshot): void {
-    if (this.spool) this.countDropped(this.spool.append(snapshot), this.spool.dropCause);
-    else {
-      this.buffer.push(snapshot);
-      this.enforceBound();
-    }
+    this.countDropped(this.backlog.append(snapshot));
     this.start();
     this.wake?.();
   }
 
-  /** Drops the oldest queued snapshots past the bound (never the batch being written). */
-  private enforceBound(): void {
-    // The batch in flight may still land, so it is not counted here; if it fails it comes back
-    // to the head and is then the first to go.
-    const over = this.buffer.length - this.head - this.options.maxQueued;
-    if (over > 0) {
-      this.head += over;
-      this.countDropped(over);
-    }
-    this.compact();
-  }
-
-  private countDropped(count: number, cause?: string): void {
+  private countDropped(count: number): void {
     if (count <= 0) return;
     this.dropped += count;
-    this.events.onDropped?.(count, this.dropped, cause);
+    this.events.onDropped?.(count, this.dropped, this.backlog.dropCause);
   }
 
   /** Starts the background writer (idempotent). */
@@ -168,16 +148,10 @@ export class WriteQueue {
         this.wake = undefined;
         continue;
       }
-      const batch = this.spool
-        ? this.spool.take(this.options.batchSize)
-        : this.buffer.slice(this.head, this.head + this.options.batchSize);
-      if (!this.spool) this.head += batch.length;
-      this.inFlight = batch;
+      const batch = this.backlog.take(this.options.batchSize);
       try {
         const result = await this.store.write(batch);
-        if (this.spool) this.countDropped(this.spool.settle(true), this.spool.dropCause);
-        this.inFlight = [];
-        this.compact();
+        this.countDropped(this.backlog.settle(true));
         this.stored += result.written;
         this.duplicates += result.duplicates;
         this.pruned += result.pruned;
@@ -188,14 +162,8 @@ export class WriteQueue {
         this.retryMs = this.options.minRetryMs;
         this.events.onStored?.(batch, result);
       } catch (err) {
-        // Back at the head, in order; a retried write of the part that did land is idempotent.
-        if (this.spool) this.countDropped(this.spool.settle(false), this.spool.dropCause);
-        else {
-          this.buffer = batch.concat(this.buffer.slice(this.head));
-          this.head = 0;
-          this.enforceBound();
-        }
-        this.inFlight = [];
+        // Taken again from the oldest unwritten; a retried write of what did land is idempotent.
+        this.countDropped(this.backlog.settle(false));
         this.writeErrors += 1;
         if (this.downSince === undefined) {
           this.downSince = performance.now();
@@ -208,14 +176,6 @@ export class WriteQueue {
         });
         this.retryMs = Math.min(this.options.maxRetryMs, this.retryMs * 2);
       }
-    }
-  }
-
-  private compact(): void {
-    // Drop the consumed prefix now and then, so a long run does not keep every snapshot alive.
-    if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
     }
   }
 }
