@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WriteQueue } from '../../src/capture/write-queue.js';
+import { DEFAULT_WRITE_QUEUE, WriteQueue } from '../../src/capture/write-queue.js';
 import type { L1Snapshot } from '../../src/snapshot.js';
 import { Spool, type SpoolLog } from '../../src/spool/spool.js';
 import { RedisStore } from '../../src/store/redis-store.js';
@@ -26,7 +26,7 @@ import { summarize } from '../stats.js';
 import { RAW_SCRIPT, rawEvalsha } from './store-throughput.js';
 
 const quiet: SpoolLog = { info: () => {}, warn: () => {}, error: () => {} };
-const QUEUE = { maxQueued: 100_000, batchSize: 500, minRetryMs: 100, maxRetryMs: 2_000 };
+const QUEUE = DEFAULT_WRITE_QUEUE;
 const MAX_SPOOL = 1024 ** 3;
 
 /** A spool directory holding `tape`, as a run that never reached Redis leaves it. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
+import { storedSequences } from '../support/numbered-tape.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { type CliResult, FETCH_BIN, runCli } from '../support/run-cli.js';
 import { segmentFiles, spooledRecords, tempDir } from '../support/spool-files.js';
@@ -71,10 +72,8 @@ it('loses no snapshot when Redis is down for 10 s and the fetcher is killed -9 5
 
     // Every snapshot the exchange served, before, during and after the outage, is in Redis.
     const stored = new Set<string>();
-    for (const p of PRODUCTS) {
-      const keys = await client.zrange(`orderbook:index:${p}`, 0, -1);
-      for (const k of keys) stored.add(`${p}/${await client.hget(k, 'sequence')}`);
-    }
+    for (const p of PRODUCTS)
+      for (const sequence of await storedSequences(client, p)) stored.add(`${p}/${sequence}`);
     const lost = fake.served.filter((s) => !stored.has(key(s)));
     expect(lost).toEqual([]);
     expect(stored.size).toBe(fake.served.length);

@@ -8,13 +8,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { L1Snapshot } from '../../src/snapshot.js';
 import { LOCK_FILE } from '../../src/spool/spool-lock.js';
 import { deadPid } from '../support/dead-pid.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
+import { sequences, snapshots, storedSequences } from '../support/numbered-tape.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { FETCH_BIN, runCli } from '../support/run-cli.js';
-import { segmentFiles, snapshot, spooledRecords, tempDir, writeSpool } from '../support/spool-files.js';
+import { segmentFiles, spooledRecords, tempDir, writeSpool } from '../support/spool-files.js';
 import { useTestRedis } from '../support/test-redis.js';
 
 const redis = useTestRedis();
@@ -42,16 +42,6 @@ function fetchArgs(more: string[], to: { csv?: string; redisUrl?: string } = {})
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const snapshots = (n: number, from = 0): L1Snapshot[] =>
-  Array.from({ length: n }, (_, i) => snapshot(from + i));
-
-async function storedBtcSequences(): Promise<string[]> {
-  const client = redis.client();
-  const keys = await client.zrange('orderbook:index:BTC-USD', 0, -1);
-  return Promise.all(keys.map(async (k) => (await client.hget(k, 'sequence')) ?? ''));
-}
-const seqs = (from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => String(1000 + from + i));
 
 /** Lines of stderr that mention the spool. */
 const spoolLines = (stderr: string) => stderr.split('\n').filter((l) => /spool/.test(l));
@@ -59,7 +49,7 @@ const spoolLines = (stderr: string) => stderr.split('\n').filter((l) => /spool/.
 describe('l1-fetch --spool-dir', () => {
   it('writes a spool an earlier run left first, then captures, and leaves the directory empty', async () => {
     const dir = tempDir();
-    writeSpool(dir, snapshots(300));
+    writeSpool(dir, snapshots(0, 300));
     const r = await runCli(FETCH_BIN, fetchArgs(['--interval', '100ms', '--count', '3']), {
       env: { L1_SPOOL_DIR: dir },
     });
@@ -67,7 +57,7 @@ describe('l1-fetch --spool-dir', () => {
       /spool .*: 300 snapshot\(s\) from an earlier run \(.*\) are written to Redis first/,
     );
     expect(r.stderr).toMatch(/spool: the 300 snapshot\(s\) from the earlier run are in Redis \(.*\/s\)/);
-    expect(await storedBtcSequences()).toEqual(seqs(0, 300));
+    expect(await storedSequences(redis.client())).toEqual(sequences(0, 300));
     expect(await redis.client().zcard('orderbook:index:ETH-USD')).toBe(3);
     expect(readdirSync(dir)).toEqual([]);
     expect(r.code).toBe(0);
@@ -80,7 +70,7 @@ describe('l1-fetch --spool-dir', () => {
     'skips a torn last record (%s), reports it in one line, and keeps every record before it',
     async (_name, damage) => {
       const dir = tempDir();
-      writeSpool(dir, snapshots(50));
+      writeSpool(dir, snapshots(0, 50));
       const [segment] = segmentFiles(dir);
       if (!segment) throw new Error('no segment written');
       damage(segment, readFileSync(segment).length);
@@ -95,14 +85,14 @@ describe('l1-fetch --spool-dir', () => {
           `warn: spool: torn last record in ${segment} at byte \\d+ .*the 49 record\\(s\\) before it are kept`,
         ),
       );
-      expect(await storedBtcSequences()).toEqual(seqs(0, 49));
+      expect(await storedSequences(redis.client())).toEqual(sequences(0, 49));
       expect(r.code).toBe(0);
     },
   );
 
   it('refuses a damaged spool file with one line naming it, exit 2, and writes nothing', async () => {
     const dir = tempDir();
-    writeSpool(dir, snapshots(50));
+    writeSpool(dir, snapshots(0, 50));
     const [segment] = segmentFiles(dir);
     if (!segment) throw new Error('no segment written');
     flipByte(segment, 200); // inside the first records, with many after it
@@ -200,9 +190,7 @@ describe('l1-fetch --spool-dir', () => {
       expect(next.code).toBe(0);
       const client = new Redis(own.url);
       try {
-        const stored = new Set<string>();
-        for (const k of await client.zrange('orderbook:index:ETH-USD', 0, -1))
-          stored.add((await client.hget(k, 'sequence')) ?? '');
+        const stored = new Set(await storedSequences(client, 'ETH-USD'));
         expect(outage.filter((s) => !stored.has(s.sequence))).toEqual([]);
       } finally {
         client.disconnect();
@@ -215,7 +203,7 @@ describe('l1-fetch --spool-dir', () => {
 
   it('drops the oldest past --max-spool, loudly, and writes the newest', async () => {
     const dir = tempDir();
-    writeSpool(dir, snapshots(2000), { segmentBytes: 16 * 1024 });
+    writeSpool(dir, snapshots(0, 2000), { segmentBytes: 16 * 1024 });
     const r = await runCli(
       FETCH_BIN,
       fetchArgs(['--interval', '100ms', '--count', '1', '--spool-dir', dir, '--max-spool', '128KiB']),
@@ -226,7 +214,7 @@ describe('l1-fetch --spool-dir', () => {
       );
     const dropped = Number(m?.[1]);
     expect(dropped).toBeGreaterThan(1000);
-    expect(await storedBtcSequences()).toEqual(seqs(dropped, 2000));
+    expect(await storedSequences(redis.client())).toEqual(sequences(dropped, 2000));
     expect(r.code).toBe(0);
   });
 
@@ -254,10 +242,8 @@ describe('l1-fetch --spool-dir', () => {
     expect(r.code).toBe(1);
     // Redis stayed up: everything fetched is there, including what only memory held at the end.
     const stored = new Set<string>();
-    for (const p of ['ETH-USD', 'A-USD', 'B-USD', 'C-USD']) {
-      for (const k of await redis.client().zrange(`orderbook:index:${p}`, 0, -1))
-        stored.add(`${p}/${await redis.client().hget(k, 'sequence')}`);
-    }
+    for (const p of ['ETH-USD', 'A-USD', 'B-USD', 'C-USD'])
+      for (const sequence of await storedSequences(redis.client(), p)) stored.add(`${p}/${sequence}`);
     expect(fake.served.filter((s) => !stored.has(`${s.productId}/${s.sequence}`))).toEqual([]);
     expect(fake.served.length).toBeGreaterThan(10);
   });

@@ -8,7 +8,8 @@ import { WriteQueue } from '../../src/capture/write-queue.js';
 import { Spool } from '../../src/spool/spool.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { type KillableRedis, startKillableRedis } from '../support/killable-redis.js';
-import { memoryLog, segmentFiles, snapshot, spooledRecords, tempDir } from '../support/spool-files.js';
+import { sequences, snapshot, storedSequences } from '../support/numbered-tape.js';
+import { memoryLog, segmentFiles, spooledRecords, tempDir } from '../support/spool-files.js';
 
 let own: KillableRedis;
 beforeAll(async () => {
@@ -20,13 +21,6 @@ beforeEach(async () => {
   await own.redis.flushall();
 });
 
-async function storedSequences(): Promise<string[]> {
-  const keys = await own.redis.zrange('orderbook:index:BTC-USD', 0, -1);
-  return Promise.all(keys.map(async (k) => (await own.redis.hget(k, 'sequence')) ?? ''));
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => String(1000 + from + i));
 const fastRetry = { batchSize: 50, minRetryMs: 20, maxRetryMs: 50 };
 
 it('keeps the backlog on disk while Redis is down, reads back what memory let go, writes all in order', async () => {
@@ -38,12 +32,12 @@ it('keeps the backlog on disk while Redis is down, reads back what memory let go
   for (let i = 0; i < 300; i++) queue.push(snapshot(i));
   await new Promise((r) => setTimeout(r, 100));
   // All of it is on disk before Redis has any; memory held only 20.
-  expect(spooledRecords(dir).map((s) => s.sequence)).toEqual(range(0, 300));
+  expect(spooledRecords(dir).map((s) => s.sequence)).toEqual(sequences(0, 300));
   expect(queue.depth).toBe(300);
   expect(queue.dropped).toBe(0);
   await own.server.start();
   expect(await queue.drain(5000)).toBe(0);
-  expect(await storedSequences()).toEqual(range(0, 300));
+  expect(await storedSequences(own.redis)).toEqual(sequences(0, 300));
   expect(spool.close()).toBe(0);
   // Everything reached Redis: nothing is left behind.
   expect(readdirSync(dir)).toEqual([]);
@@ -69,7 +63,7 @@ it('past --max-spool drops the oldest segments, counts and names them, and keeps
   await own.server.start();
   expect(await queue.drain(5000)).toBe(0);
   // Exactly the newest survive, with nothing missing between them.
-  expect(await storedSequences()).toEqual(range(queue.dropped, 1000));
+  expect(await storedSequences(own.redis)).toEqual(sequences(queue.dropped, 1000));
   expect(queue.stored + queue.dropped).toBe(1000);
   spool.close();
 });
@@ -92,7 +86,7 @@ it('a spool left by an earlier process is written first, then the new snapshots'
   const queue = new WriteQueue(new RedisStore(own.redis), { maxQueued: 100, ...fastRetry, spool });
   for (let i = 120; i < 150; i++) queue.push(snapshot(i));
   expect(await queue.drain(5000)).toBe(0);
-  expect(await storedSequences()).toEqual(range(0, 150));
+  expect(await storedSequences(own.redis)).toEqual(sequences(0, 150));
   // Only what was not yet in Redis was written again.
   expect(queue.stored).toBe(90);
   expect(queue.duplicates).toBe(0);
@@ -120,7 +114,7 @@ it('skips a whole record that is not a snapshot (another version wrote it), coun
     { onDropped: (_n, _t, cause) => drops.push(cause) },
   );
   expect(await queue.drain(5000)).toBe(0);
-  expect(await storedSequences()).toEqual([...range(0, 10), ...range(11, 20)]);
+  expect(await storedSequences(own.redis)).toEqual([...sequences(0, 10), ...sequences(11, 20)]);
   expect(queue.dropped).toBe(1);
   expect(drops).toEqual([expect.stringMatching(/: record\(s\) this version cannot read$/)]);
   expect(log.lines).toContainEqual(

@@ -3,15 +3,13 @@
  * with SIGKILL while Redis is down loses no change either. Redis keeps an AOF, so every change the
  * fake venue showed can be checked.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import { readStored, startFetch, waitForStored, writeCsv } from '../stream/stream-harness.js';
 import { FakeCoinbaseStream } from '../support/fake-stream-venues.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { segmentFiles, spooledRecords } from '../support/spool-files.js';
+import { segmentFiles, spooledRecords, tempDir } from '../support/spool-files.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,7 +21,7 @@ it('a stream killed -9 during a Redis outage loses no change: the next start wri
   const client = new Redis(own.url, { lazyConnect: true });
   client.on('error', () => {}); // while Redis is down on purpose
   try {
-    const dir = join(mkdtempSync(join(tmpdir(), 'l1-spool-stream-')), 'spool');
+    const dir = join(tempDir('l1-spool-stream-'), 'spool');
     const args = ['--csv', writeCsv([['BTC-USD', 'coinbase']]), '--stream'];
     args.push('--ws-url', `coinbase=${coinbase.url}`, '--redis-url', own.url, '--spool-dir', dir);
     const first = startFetch(args);

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { L1Snapshot } from '../../src/snapshot.js';
 import { Spool, type SpoolLog } from '../../src/spool/spool.js';
 import { SEGMENT_HEADER_BYTES, SegmentCursor, segmentNumber } from '../../src/spool/spool-format.js';
-import { fromEpochMicros } from '../../src/timestamp.js';
 
 /** A log that keeps its lines, `level: message`. */
 export function memoryLog(): SpoolLog & { lines: string[] } {
@@ -23,20 +22,6 @@ export function memoryLog(): SpoolLog & { lines: string[] } {
 
 export function tempDir(prefix = 'l1-spool-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/** Snapshot `i` of a product: sequence 1000+i, exchange time 1 ms apart. */
-export function snapshot(i: number, productId = 'BTC-USD'): L1Snapshot {
-  const t = fromEpochMicros(Date.UTC(2026, 10, 24, 10) * 1000 + i * 1000);
-  return {
-    exchange: 'coinbase',
-    product_id: productId,
-    bids: [[`${100 + i}.00`, '1.50000000', 1]],
-    asks: [[`${101 + i}.00`, '0.25000000', 2]],
-    timestamp: t,
-    sequence: String(1000 + i),
-    received_at: t,
-  };
 }
 
 /** Leaves `snapshots` in `dir` as a run would that never reached Redis (then exited). */
