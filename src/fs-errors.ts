@@ -10,3 +10,12 @@ export function describeFsError(err: unknown): string {
   const text = (e?.message ?? String(err)).replace(/^[A-Z]+: /, '').replace(/, \w+( '.*')?( -> '.*')?$/, '');
   return e?.code ? `${text} (${e.code})` : text;
 }
+
+/** What to do about a file this process may not open or write, or '' for any other error. */
+export function accessHint(err: unknown): string {
+  const c = code(err);
+  if (c === 'EACCES' || c === 'EPERM')
+    return '; run as a user that can write there, or use another directory';
+  if (c === 'EROFS') return '; use a directory on a writable file system';
+  return '';
+}

@@ -16,6 +16,7 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { code, describeFsError } from '../fs-errors.js';
 import { crc32 } from './spool-format.js';
 
 export const ACK_FILE = 'ack';
@@ -38,8 +39,8 @@ export function readAck(dir: string): AckRead {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
-    return { kind: 'unreadable', path, reason: (err as Error).message };
+    if (code(err) === 'ENOENT') return { kind: 'none' };
+    return { kind: 'unreadable', path, reason: describeFsError(err) };
   }
   if (bytes.length !== SIZE || !bytes.subarray(0, 8).equals(MAGIC))
     return { kind: 'unreadable', path, reason: `not an ack record (${bytes.length} bytes)` };

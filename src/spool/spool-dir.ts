@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { formatBytes } from '../byte-size.js';
 import { InputError } from '../errors.js';
-import { code, describeFsError } from '../fs-errors.js';
+import { accessHint, code, describeFsError } from '../fs-errors.js';
 
 /** Creates the directory if needed; refuses a path that is not one. */
 export function prepareDir(dir: string): void {
@@ -28,7 +28,7 @@ export function prepareDir(dir: string): void {
   } catch (err) {
     const why =
       code(err) === 'ENOTDIR' || code(err) === 'EEXIST' ? 'a file is in the way' : describeFsError(err);
-    throw new InputError(`--spool-dir ${dir}: cannot create the directory (${why})`);
+    throw new InputError(`--spool-dir ${dir}: cannot create the directory (${why})${accessHint(err)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { describeFsError } from '../fs-errors.js';
+import { accessHint, describeFsError } from '../fs-errors.js';
 import { acquirePidLock, type LockAttempt, type PidLock } from '../pid-lock.js';
 
 export const LOCK_FILE = 'l1-fetch.lock';
@@ -15,7 +15,9 @@ export function acquireSpoolLock(dir: string): PidLock {
   try {
     attempt = acquirePidLock(path);
   } catch (err) {
-    throw new InputError(`--spool-dir ${dir}: cannot create the lock file ${path} (${describeFsError(err)})`);
+    throw new InputError(
+      `--spool-dir ${dir}: cannot create the lock file ${path} (${describeFsError(err)})${accessHint(err)}`,
+    );
   }
   if (attempt.kind === 'acquired') return attempt.lock;
   if (attempt.kind === 'raced')

@@ -13,7 +13,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, u
 import { join } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { InputError } from '../errors.js';
-import { describeFsError } from '../fs-errors.js';
+import { accessHint, describeFsError } from '../fs-errors.js';
 import { readAck, type SpoolPosition } from './ack-marker.js';
 import {
   type BadRecord,
@@ -110,7 +110,8 @@ function scanSegment(
   try {
     fd = openSync(path, 'r+');
   } catch (err) {
-    throw new InputError(`spool file ${path} cannot be opened (${describeFsError(err)})`);
+    const hint = accessHint(err) && '; run as the user that wrote it, or give this user access to it';
+    throw new InputError(`spool file ${path} cannot be opened (${describeFsError(err)})${hint}`);
   }
   try {
     const size = fstatSync(fd).size;

@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { formatDuration } from '../duration.js';
 import { InputError } from '../errors.js';
-import { describeFsError } from '../fs-errors.js';
+import { accessHint, describeFsError } from '../fs-errors.js';
 import type { PidLock } from '../pid-lock.js';
 import type { L1Snapshot } from '../snapshot.js';
 import { ACK_FILE, AckWriter, type SpoolPosition } from './ack-marker.js';
@@ -192,7 +192,7 @@ export class Spool {
       this.ack.write(this.ackPos);
     } catch (err) {
       throw new InputError(
-        `--spool-dir ${dir}: cannot write ${join(dir, ACK_FILE)} (${describeFsError(err)})`,
+        `--spool-dir ${dir}: cannot write ${join(dir, ACK_FILE)} (${describeFsError(err)})${accessHint(err)}`,
       );
     }
     const active = this.createSegment(no);
@@ -400,7 +400,7 @@ export class Spool {
       syncDir(this.dir);
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
-      return new Error(`cannot create ${path} (${describeFsError(err)})`);
+      return new Error(`cannot create ${path} (${describeFsError(err)})${accessHint(err)}`);
     }
     const seg: Segment = { no, path, firstSeq: this.nextSeq, count: 0, size: SEGMENT_HEADER_BYTES };
     this.segments.push(seg);
