@@ -48,7 +48,7 @@ export function checkFreeSpace(
   }
   if (free < 2 * segmentBytes)
     throw new InputError(
-      `--spool-dir ${dir}: its file system is full (${formatBytes(free)} free; the spool needs at least ${formatBytes(2 * segmentBytes)})`,
+      `--spool-dir ${dir}: only ${formatBytes(free)} free on its file system; the spool needs at least ${formatBytes(2 * segmentBytes)} (two segments of --max-spool ${formatBytes(maxBytes)}): free some space or lower --max-spool`,
     );
   if (free < maxBytes)
     log.warn(
