@@ -29,7 +29,7 @@ export interface BackgroundArchiverOptions {
   /** Passed to the child in its environment, never on its command line (ps would show a password). */
   redisUrl: string;
   /** The --cluster and TLS flags the capture was given (file paths, no secrets), for the child's command line. */
-  redisArgs?: readonly string[];
+  redisArgs: readonly string[];
   log: ArchiveLog;
   everyMs?: number;
   firstDelayMs?: number;
@@ -78,9 +78,11 @@ export class BackgroundArchiver {
     return new Promise((resolve) => {
       const child = spawn(
         process.execPath,
-        [ARCHIVE_BIN, '--before', String(beforeMicros), '--dir', this.o.dir, '--json'],
+        [ARCHIVE_BIN, '--before', String(beforeMicros), '--dir', this.o.dir, '--json', ...this.o.redisArgs],
         {
-          env: { ...process.env, REDIS_URL: this.o.redisUrl },
+          // L1_REDIS_URL too: the child reads it before REDIS_URL, and an inherited one may name
+          // another Redis than the capture's --redis-url.
+          env: { ...process.env, L1_REDIS_URL: this.o.redisUrl, REDIS_URL: this.o.redisUrl },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

@@ -26,6 +26,17 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
+/** l1-fetch of `csv` from the fake into the test Redis, with more flags. */
+const fetchArgs = (csv: string, ...more: string[]) => [
+  '--csv',
+  csv,
+  '--base-url',
+  fake.url,
+  '--redis-url',
+  redis.url,
+  ...more,
+];
+
 describe('l1-fetch --archive-dir', () => {
   it('archives what is older than --archive-after in the background while capturing', async () => {
     const archiveDir = join(dir, 'archive');
@@ -37,22 +48,23 @@ describe('l1-fetch --archive-dir', () => {
     await new RedisStore(redis.client()).write(old);
     const before = await storedHashes(redis.client(), 'orderbook:index:BTC-USD');
 
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      csv,
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '250ms',
-      '--duration',
-      '4s',
-      '--archive-dir',
-      archiveDir,
-      '--archive-after',
-      '1d',
-    ]);
+    // An L1_REDIS_URL left in the environment names another Redis: --redis-url wins, for the
+    // capture and for its archive pass alike.
+    const r = await runCli(
+      FETCH_BIN,
+      fetchArgs(
+        csv,
+        '--interval',
+        '250ms',
+        '--duration',
+        '4s',
+        '--archive-dir',
+        archiveDir,
+        '--archive-after',
+        '1d',
+      ),
+      { env: { L1_REDIS_URL: 'redis://127.0.0.1:1' } },
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/archived 20 snapshot\(s\) older than 1d into 1 file\(s\) under /);
 
@@ -67,30 +79,12 @@ describe('l1-fetch --archive-dir', () => {
   it('refuses --archive-dir without --archive-after, and without --interval: exit 2', async () => {
     const csv = join(dir, 'p2.csv');
     writeFileSync(csv, 'product_id\nBTC-USD\n');
-    const a = await runCli(FETCH_BIN, [
-      '--csv',
-      csv,
-      '--redis-url',
-      redis.url,
-      '--interval',
-      '1s',
-      '--archive-dir',
-      dir,
-    ]);
+    const a = await runCli(FETCH_BIN, fetchArgs(csv, '--interval', '1s', '--archive-dir', dir));
     expect({ code: a.code, stderr: a.stderr }).toEqual({
       code: 2,
       stderr: 'l1-fetch: --archive-dir: needs --archive-after too, e.g. --archive-after 1d\n',
     });
-    const b = await runCli(FETCH_BIN, [
-      '--csv',
-      csv,
-      '--redis-url',
-      redis.url,
-      '--archive-dir',
-      dir,
-      '--archive-after',
-      '1d',
-    ]);
+    const b = await runCli(FETCH_BIN, fetchArgs(csv, '--archive-dir', dir, '--archive-after', '1d'));
     expect({ code: b.code, stderr: b.stderr }).toEqual({
       code: 2,
       stderr:

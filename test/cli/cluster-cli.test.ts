@@ -11,7 +11,7 @@ import { CLUSTER_KEYS } from '../../src/store/keys.js';
 import { slotOf } from '../../src/store/redis-client.js';
 import { connectRedisClient } from '../../src/store/redis-connection.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import { fromEpochMicros } from '../../src/timestamp.js';
+import { fromEpochMicros, nowMicros } from '../../src/timestamp.js';
 import { snap, T0_US, tape } from '../query/fixtures.js';
 import { readParquet } from '../support/duckdb-reader.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
@@ -302,5 +302,35 @@ describe('l1-fetch and l1-query on a Redis Cluster', () => {
     const { rows } = await readParquet(join(archiveDir, '**/*.parquet'), { hive: true });
     expect(rows).toHaveLength(16);
     for (const p of products) expect(await client.zcard(CLUSTER_KEYS.indexKey('coinbase', p))).toBe(2);
+  });
+
+  it('l1-fetch --cluster --archive-dir: the background pass connects to the cluster as the capture does', async () => {
+    const archiveDir = mkdtempSync(join(tmpdir(), 'l1-cluster-fetch-archive-'));
+    // Two days old: the first pass (2 s after start) moves these.
+    const old = tape(5, { product: 'P1-USD', startUs: nowMicros() - 2 * 86_400 * SECOND });
+    await new RedisStore(client).write(old);
+    // A master that serves slots now (the failover test may have killed the seed node).
+    const live = (await cluster.nodes()).find((n) => n.role === 'master' && n.slots > 0);
+    const r = await runCli(FETCH_BIN, [
+      '--csv',
+      csv(['P1-USD']),
+      '--base-url',
+      fake.url,
+      '--redis-url',
+      `redis://127.0.0.1:${live?.port}`,
+      '--cluster',
+      '--interval',
+      '250ms',
+      '--duration',
+      '3s',
+      '--archive-dir',
+      archiveDir,
+      '--archive-after',
+      '1d',
+    ]);
+    expect(r.stderr).toMatch(/archived 5 snapshot\(s\) older than 1d into 1 file\(s\) under /);
+    expect(r.code).toBe(0);
+    const { rows } = await readParquet(join(archiveDir, '**/*.parquet'));
+    expect(rows.map((x) => x.sequence)).toEqual(old.map((s) => s.sequence));
   });
 });
