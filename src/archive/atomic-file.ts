@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { describeFsError } from '../fs-errors.js';
 
 export const TMP_SUFFIX = '.tmp';
 
@@ -54,4 +55,28 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await d.close();
   }
+}
+
+/** System calls on files and directories (not sockets: a Redis connection error is not one). */
+const FILE_SYSCALLS = new Set([
+  'open',
+  'write',
+  'fsync',
+  'close',
+  'rename',
+  'mkdir',
+  'readdir',
+  'scandir',
+  'unlink',
+  'rm',
+  'stat',
+]);
+
+/**
+ * "no space left on device (ENOSPC)" for a file-system failure (disk full, permissions, a
+ * read-only mount): the one line a CLI prints instead of a stack; undefined for any other error.
+ */
+export function fileErrorReason(err: unknown): string | undefined {
+  const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
+  return syscall !== undefined && FILE_SYSCALLS.has(syscall) ? describeFsError(err) : undefined;
 }

@@ -160,12 +160,14 @@ export function fileSink(file: FileHandle): ByteSink {
   };
 }
 
-/** A stream (stdout into a pipe). */
+/** A stream (stdout into a pipe, a device). A failed write rejects with the stream's first error. */
 export function streamSink(out: Writable): ByteSink {
   return (chunk) =>
     new Promise((resolve, reject) => {
+      // Once a write has failed the stream is destroyed, and later writes only say so.
+      if (out.errored) return reject(out.errored);
       const ok = out.write(chunk, (err) => {
-        if (err) reject(err);
+        if (err) reject(out.errored ?? err);
       });
       if (ok) resolve();
       else out.once('drain', resolve);

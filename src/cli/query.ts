@@ -7,12 +7,12 @@
 import { DEFAULTS } from '../config.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { EXCHANGE_IDS } from '../exchanges/exchange-ids.js';
-import { archiveNote } from '../query/archive-note.js';
+import { archiveNotes } from '../query/archive-note.js';
 import { chartPoint, newChartAccumulator, terminalChart, writeChartFile } from '../query/chart-output.js';
 import { confirm } from '../query/confirm.js';
+import { type ExportTarget, exportTarget } from '../query/export-target.js';
 import { follow } from '../query/follow.js';
 import { createOutputWriter, OUTPUT_FORMATS, type OutputFormat } from '../query/output-writer.js';
-import { exportParquet, exportTarget } from '../query/parquet-export.js';
 import { LIST_COLUMNS, renderListTable, toListRecord } from '../query/product-list.js';
 import {
   buildQueryPlan,
@@ -170,7 +170,7 @@ async function runRows(store: RedisStore, plan: Extract<QueryPlan, { mode: 'rows
   const { fromMicros, toMicros, order, limit } = plan.range;
   for await (const s of store.range(plan.ref, { fromMicros, toMicros, order, limit })) await writer.write(s);
   await writer.end();
-  const note = await archiveNote(store, plan.ref, fromMicros, toMicros, writer.count);
+  const notes = await archiveNotes(store, [plan.ref], fromMicros, toMicros, [writer.count]);
   if (writer.count === 0 && limit !== 0) {
     const stored = await store.count(plan.ref);
     say(
@@ -179,7 +179,7 @@ async function runRows(store: RedisStore, plan: Extract<QueryPlan, { mode: 'rows
         : `no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)} (${stored.toLocaleString('en-US')} stored in all; l1-query --list shows their times)`,
     );
   }
-  if (note) say(note);
+  for (const note of notes) say(note);
   return EXIT_OK;
 }
 
@@ -196,8 +196,7 @@ async function runRange(store: RedisStore, plan: Extract<QueryPlan, { mode: 'ran
     chart?.add(chartPoint(s));
   }
   if (count === 0) say(`no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)}`);
-  const note = await archiveNote(store, plan.ref, fromMicros, toMicros, count);
-  if (note) say(note);
+  for (const note of await archiveNotes(store, [plan.ref], fromMicros, toMicros, [count])) say(note);
   if (stats) {
     const record = stats.result(plan.ref, { fromMicros, toMicros });
     if (plan.format === 'table') await print(renderStatsText(record));
@@ -279,20 +278,29 @@ async function runPrune(store: RedisStore, plan: Extract<QueryPlan, { mode: 'pru
 async function runExport(
   store: RedisStore,
   plan: Extract<QueryPlan, { mode: 'export' }>,
-  target: ReturnType<typeof exportTarget>,
+  target: ExportTarget,
 ): Promise<number> {
+  // The Parquet writer (hyparquet-writer, zstd) is loaded only for an export.
+  const { exportParquet } = await import('../query/parquet-export.js');
   const refs = plan.ref
     ? [plan.ref]
     : (await store.products()).filter((r) => plan.exchange === undefined || r.exchange === plan.exchange);
   const { fromMicros, toMicros, order, limit } = plan.range;
-  const result = await exportParquet(store, refs, { fromMicros, toMicros, order, limit }, target, out);
-  const where = target.kind === 'file' ? target.path : 'stdout';
-  const what = plan.ref
-    ? describeRef(plan.ref)
-    : `${result.products} product${result.products === 1 ? '' : 's'}`;
-  say(
-    `wrote ${result.count.toLocaleString('en-US')} snapshot${result.count === 1 ? '' : 's'} of ${what}${describeRange(fromMicros, toMicros)} to ${where}`,
+  const { count, counts } = await exportParquet(
+    store,
+    refs,
+    { fromMicros, toMicros, order, limit },
+    target,
+    out,
   );
+  const products = counts.filter((n) => n > 0).length;
+  const where = target.path ?? 'stdout';
+  const what = plan.ref ? describeRef(plan.ref) : `${products} product${products === 1 ? '' : 's'}`;
+  say(
+    `wrote ${count.toLocaleString('en-US')} snapshot${count === 1 ? '' : 's'} of ${what}${describeRange(fromMicros, toMicros)} to ${where}`,
+  );
+  for (const note of await archiveNotes(store, refs.slice(0, counts.length), fromMicros, toMicros, counts))
+    say(note);
   return EXIT_OK;
 }
 

@@ -4,68 +4,22 @@
  *
  * A regular file (or a new name) is written under a temporary name and renamed into place when
  * complete, so an interrupted export never leaves a truncated FILE.parquet. `-` or a pipe gets the
- * bytes directly; a terminal is refused (exit 2) before Redis is read.
+ * bytes directly (export-target.ts refuses a terminal before Redis is read).
  */
-import { closeSync, constants, openSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { isatty } from 'node:tty';
-import { createTempFile } from '../archive/atomic-file.js';
+import { createWriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { createTempFile, fileErrorReason, type TempFile } from '../archive/atomic-file.js';
 import { fileSink, ParquetSnapshotWriter, streamSink } from '../archive/parquet-snapshot-writer.js';
-import { InputError } from '../errors.js';
+import { EXIT_FAILURE, InputError, L1Error } from '../errors.js';
 import type { ProductRef } from '../store/keys.js';
 import type { RangeQuery, RedisStore } from '../store/redis-store.js';
-
-export type ExportTarget = { kind: 'file'; path: string } | { kind: 'stream' };
-
-/** Where `--out` points, checked before anything is read: exit 2 for a terminal or a directory. */
-export function exportTarget(out: string, stdoutIsTerminal: boolean): ExportTarget {
-  if (out === '-') {
-    if (stdoutIsTerminal) {
-      throw new InputError(
-        '--out -: stdout is a terminal and Parquet is binary; give a file name, e.g. --out btc.parquet',
-      );
-    }
-    return { kind: 'stream' };
-  }
-  const path = resolve(out);
-  let stats: ReturnType<typeof statSync> | undefined;
-  try {
-    stats = statSync(path);
-  } catch {
-    stats = undefined;
-  }
-  if (stats?.isDirectory())
-    throw new InputError(`--out: '${out}' is a directory; give a file name, e.g. --out ${out}/btc.parquet`);
-  if (stats?.isCharacterDevice() && isTerminal(path)) {
-    throw new InputError(
-      `--out: '${out}' is a terminal and Parquet is binary; give a file name, e.g. --out btc.parquet`,
-    );
-  }
-  if (stats && !stats.isFile()) return { kind: 'stream' };
-  try {
-    statSync(dirname(path));
-  } catch {
-    throw new InputError(`--out: the directory of '${out}' does not exist`);
-  }
-  return { kind: 'file', path };
-}
-
-function isTerminal(path: string): boolean {
-  try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
-    try {
-      return isatty(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return true; // a device we cannot even open for reading (e.g. /dev/tty without one): not a file
-  }
-}
+import type { ExportTarget } from './export-target.js';
 
 export interface ExportResult {
+  /** Snapshots written. */
   count: number;
-  products: number;
+  /** Of them, per product, for the products read (the limit may stop before the last). */
+  counts: number[];
 }
 
 /**
@@ -79,7 +33,7 @@ export async function exportParquet(
   target: ExportTarget,
   stdout: NodeJS.WritableStream & import('node:stream').Writable,
 ): Promise<ExportResult> {
-  const tmp = target.kind === 'file' ? await createTempFile(dirname(target.path), 'l1-export') : undefined;
+  const tmp = target.kind === 'file' ? await openTemp(target.path) : undefined;
   // Ctrl-C during an export: the temporary file goes, the target is untouched.
   const onSignal = () => {
     void tmp?.discard().finally(() => process.exit(130));
@@ -87,27 +41,51 @@ export async function exportParquet(
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const writer = new ParquetSnapshotWriter(tmp ? fileSink(tmp.handle) : streamSink(stdout));
+  // A pipe or device named by --out (a FIFO, /dev/null) is opened and written like stdout.
+  const device =
+    target.kind === 'stream' && target.path !== undefined ? createWriteStream(target.path) : undefined;
+  device?.on('error', () => {}); // reported by the write or end that meets it
+  const writer = new ParquetSnapshotWriter(tmp ? fileSink(tmp.handle) : streamSink(device ?? stdout));
   try {
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
-    let products = 0;
+    const counts: number[] = [];
     for (const ref of refs) {
       if (remaining <= 0) break;
       const before = writer.count;
       for await (const page of store.rangeFields(ref, { ...query, limit: remaining }))
         await writer.addStored(page);
+      counts.push(writer.count - before);
       remaining -= writer.count - before;
-      if (writer.count > before) products += 1;
     }
     await writer.finish();
     if (tmp && target.kind === 'file') await tmp.commit(target.path);
-    return { count: writer.count, products };
+    if (device)
+      await new Promise<void>((resolve, reject) => device.end(() => resolve()).once('error', reject));
+    return { count: writer.count, counts };
   } catch (err) {
     await writer.abort();
     await tmp?.discard();
-    throw err;
+    device?.destroy();
+    const reason = fileErrorReason(err);
+    if (reason === undefined || target.path === undefined) throw err;
+    throw new L1Error(
+      `--out: writing ${target.path} failed: ${reason}${tmp ? '; the file was not written' : ''}`,
+      EXIT_FAILURE,
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The temporary file beside `path`; a directory that takes no new file is a bad --out (exit 2). */
+async function openTemp(path: string): Promise<TempFile> {
+  const dir = dirname(path);
+  try {
+    return await createTempFile(dir, 'l1-export');
+  } catch (err) {
+    const reason = fileErrorReason(err);
+    if (reason === undefined) throw err;
+    throw new InputError(`--out: cannot create a file in ${dir}: ${reason}`);
   }
 }

@@ -145,19 +145,22 @@ describe('l1-archive', () => {
     expect(rows).toHaveLength(11);
     expect(await redis.client().zcard('orderbook:index:BTC-USD')).toBe(0);
 
-    // l1-query over a range that is only in the archive names the files.
-    const q = await runCli(
-      QUERY_BIN,
-      ['--product-id', 'BTC-USD', '--from', '2026-11-24', '--to', '2026-11-24T00:00:00.500Z'],
-      {
-        env: { REDIS_URL: redis.url },
-      },
+    // l1-query over a range that is only in the archive names the files, in every format.
+    const range = ['--product-id', 'BTC-USD', '--from', '2026-11-24', '--to', '2026-11-24T00:00:00.500Z'];
+    const queries = await Promise.all(
+      [range, [...range, '--format', 'parquet', '--out', join(base, 'late.parquet')]].map((args) =>
+        runCli(QUERY_BIN, args, { env: { REDIS_URL: redis.url } }),
+      ),
     );
-    expect(q.code).toBe(0);
-    expect(q.stderr).toContain(`archived to ${dir}`);
-    expect(q.stderr).toContain(
-      `date=2026-11-24/part-${DAY_START + 6 * 250_000}-${DAY_START + 9 * 250_000}.parquet`,
-    );
+    for (const q of queries) {
+      expect(q.code).toBe(0);
+      expect(q.stderr).toContain(
+        `this range is only in the archive: coinbase BTC-USD was archived to ${dir}`,
+      );
+      expect(q.stderr).toContain(
+        `date=2026-11-24/part-${DAY_START + 6 * 250_000}-${DAY_START + 9 * 250_000}.parquet`,
+      );
+    }
   });
 
   it('refuses bad flags with one line and moves nothing', async () => {

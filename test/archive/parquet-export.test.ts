@@ -18,6 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'l1-parquet-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const query = (args: string[]) => runCli(QUERY_BIN, args, { env: { REDIS_URL: redis.url } });
+/** l1-query with `args` selecting what to export, --format parquet --out `out`. */
+const exportTo = (out: string, ...args: string[]) => query([...args, '--format', 'parquet', '--out', out]);
 
 /** Trailing zeros, tiny prices, one-sided books, a sequence past 2^64, no sequence. */
 const TRICKY: L1Snapshot[] = [
@@ -53,16 +55,7 @@ beforeAll(async () => {
 describe('l1-query --format parquet', () => {
   it('writes one product, every value equal to what Redis holds, with the documented types', async () => {
     const out = join(dir, 'btc.parquet');
-    const r = await query([
-      '--product-id',
-      'BTC-USD',
-      '--from',
-      '2026-11-24',
-      '--format',
-      'parquet',
-      '--out',
-      out,
-    ]);
+    const r = await exportTo(out, '--product-id', 'BTC-USD', '--from', '2026-11-24');
     expect(r.stderr).toBe(
       `l1-query: wrote ${(ROWS + TRICKY.length).toLocaleString('en-US')} snapshots of coinbase BTC-USD from 2026-11-24T00:00:00.000000Z on to ${out}\n`,
     );
@@ -87,7 +80,7 @@ describe('l1-query --format parquet', () => {
 
   it('writes every product of a venue into one file, keeping venue-specific fields', async () => {
     const out = join(dir, 'kraken.parquet');
-    const r = await query(['--exchange', 'kraken', '--format', 'parquet', '--out', out]);
+    const r = await exportTo(out, '--exchange', 'kraken');
     expect(r.code).toBe(0);
     const { rows } = await readParquet(out);
     const stored = await storedHashes(redis.client(), 'orderbook:kraken:index:BTC-USD');
@@ -97,18 +90,7 @@ describe('l1-query --format parquet', () => {
 
   it('honours --order and --limit like the other formats', async () => {
     const out = join(dir, 'newest.parquet');
-    const r = await query([
-      '--product-id',
-      'ETH-USD',
-      '--order',
-      'desc',
-      '--limit',
-      '2',
-      '--format',
-      'parquet',
-      '--out',
-      out,
-    ]);
+    const r = await exportTo(out, '--product-id', 'ETH-USD', '--order', 'desc', '--limit', '2');
     expect(r.code).toBe(0);
     const { rows } = await readParquet(out);
     expect(rows.map((x) => x.time_us)).toEqual([T0_US + 3_000_000, T0_US + 4_000_000]); // DuckDB sorts them
@@ -129,6 +111,10 @@ describe('l1-query --format parquet', () => {
         `l1-query: --out: '${dir}' is a directory; give a file name, e.g. --out ${dir}/btc.parquet\n`,
       ],
       [
+        ['--product-id', 'BTC-USD', '--format', 'parquet', '--out', join(dir, 'btc.parquet', 'x.parquet')],
+        `l1-query: --out: cannot create a file in ${join(dir, 'btc.parquet')}: not a directory (ENOTDIR)\n`,
+      ],
+      [
         ['--product-id', 'BTC-USD', '--format', 'csv', '--out', join(dir, 'x.csv')],
         'l1-query: --out only applies to --format parquet; other formats print to stdout (redirect it: > file)\n',
       ],
@@ -146,5 +132,22 @@ describe('l1-query --format parquet', () => {
       });
     }
     expect(existsSync(join(dir, 'x.parquet'))).toBe(false);
+  });
+
+  it('writes into a device named by --out, not to stdout; a device that fails is one line, exit 1', async () => {
+    const [nul, full] = await Promise.all([
+      exportTo('/dev/null', '--product-id', 'ETH-USD'),
+      exportTo('/dev/full', '--product-id', 'ETH-USD'),
+    ]);
+    expect(nul).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: 'l1-query: wrote 5 snapshots of coinbase ETH-USD to /dev/null\n',
+    });
+    expect(full).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'l1-query: --out: writing /dev/full failed: no space left on device (ENOSPC)\n',
+    });
   });
 });
