@@ -19,12 +19,13 @@ import { join } from 'node:path';
 import { EXIT_FAILURE, L1Error } from '../errors.js';
 import { ARCHIVED_KEY, type ProductRef, productMember } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import type { RedisStore, StoredSnapshot } from '../store/redis-store.js';
+import type { RedisStore } from '../store/redis-store.js';
+import { FIELD, READ_FIELDS, type StoredFields } from '../store/snapshot-hash.js';
 import { removeSnapshots } from '../store/snapshot-removal.js';
 import { toEpochMicros } from '../timestamp.js';
 import { listParts, type PartFile, partFileName, partitionDir, utcDate } from './archive-layout.js';
 import { type ArchivedRecord, parseRecord } from './archived-record.js';
-import { createTempFile, type TempFile, TMP_SUFFIX } from './atomic-file.js';
+import { createTempFile, fileErrorReason, type TempFile, TMP_SUFFIX } from './atomic-file.js';
 import { crashPoint } from './crash-point.js';
 import { type ArchivedRow, identitiesIn, identity, readIdentityRows, rowCount } from './parquet-read.js';
 import { fileSink, ParquetSnapshotWriter } from './parquet-snapshot-writer.js';
@@ -32,7 +33,8 @@ import { fileSink, ParquetSnapshotWriter } from './parquet-snapshot-writer.js';
 /** Rows per archive file: a UTC day of a busy product becomes several files of this size. */
 export const DEFAULT_MAX_FILE_ROWS = 500_000;
 
-export class ArchiveVerifyError extends L1Error {
+/** A file that failed its read-back check, or a write the file system refused: exit 1, Redis untouched for that file. */
+export class ArchiveWriteError extends L1Error {
   constructor(message: string) {
     super(message, EXIT_FAILURE);
   }
@@ -43,7 +45,6 @@ export interface ArchiveOptions {
   /** Snapshots whose index time is strictly older than this (epoch µs) are archived. */
   beforeMicros: number;
   maxFileRows?: number;
-  rowGroupSize?: number;
   /** Checked between snapshots: when aborted, the current file is finished and removed from Redis, then it stops. */
   signal?: AbortSignal;
 }
@@ -65,8 +66,9 @@ interface OpenPart {
   tmp: TempFile;
   writer: ParquetSnapshotWriter;
   keys: string[];
-  first: StoredSnapshot;
-  last: StoredSnapshot;
+  /** Identities (parquet-read.ts) of the first and last row written. */
+  first: string;
+  last: string;
   minTime: number;
   maxTime: number;
 }
@@ -79,7 +81,9 @@ export async function archiveProduct(
   const maxFileRows = options.maxFileRows ?? DEFAULT_MAX_FILE_ROWS;
   const result: ProductArchiveResult = { ref, files: [], archived: 0, alreadyArchived: 0, removed: 0 };
   let part: OpenPart | undefined;
+  /** The UTC day of the snapshots being read, and its partition directory. */
   let date = '';
+  let dir = '';
   let existing: PartFile[] = [];
   const known = new Map<string, Set<string>>();
   let already: string[] = [];
@@ -101,20 +105,25 @@ export async function archiveProduct(
   };
 
   try {
-    for await (const s of store.range(ref, { toMicros: options.beforeMicros - 1, order: 'asc' })) {
-      const time = toEpochMicros(s.timestamp);
+    // Read as stored text, like the export: the file keeps `bids`/`asks` exactly as Redis held them.
+    const pages = store.rangeFields(ref, { toMicros: options.beforeMicros - 1, order: 'asc' });
+    for await (const [page, j] of rowsOf(pages)) {
+      const key = page.keys[j] as string;
+      const row = archivedRow(page, j);
+      const time = row.time;
+      const id = identity(row);
       const day = utcDate(time);
       if (day !== date) {
         await close();
         date = day;
-        const dir = partitionDir(options.root, ref.exchange, ref.productId, date);
+        dir = partitionDir(options.root, ref.exchange, ref.productId, date);
         await mkdir(dir, { recursive: true });
         await removeStaleTemps(dir);
         existing = await listParts(dir);
         known.clear();
       }
-      if (await isArchived(s, time, existing, known)) {
-        already.push(s.key);
+      if (await isArchived(time, id, existing, known)) {
+        already.push(key);
         result.alreadyArchived += 1;
         if (already.length >= 500) await removeAlready();
         continue;
@@ -122,16 +131,13 @@ export async function archiveProduct(
       if (part && part.keys.length >= maxFileRows) await close();
       if (!part) {
         if (options.signal?.aborted) break;
-        const dir = partitionDir(options.root, ref.exchange, ref.productId, date);
         const tmp = await createTempFile(dir, 'part');
-        const writer = new ParquetSnapshotWriter(fileSink(tmp.handle), {
-          ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
-        });
-        part = { dir, tmp, writer, keys: [], first: s, last: s, minTime: time, maxTime: time };
+        const writer = new ParquetSnapshotWriter(fileSink(tmp.handle));
+        part = { dir, tmp, writer, keys: [], first: id, last: id, minTime: time, maxTime: time };
       }
-      await part.writer.add(s);
-      part.keys.push(s.key);
-      part.last = s;
+      await part.writer.add(page, j);
+      part.keys.push(key);
+      part.last = id;
       if (time < part.minTime) part.minTime = time;
       if (time > part.maxTime) part.maxTime = time;
     }
@@ -142,15 +148,42 @@ export async function archiveProduct(
       await part.writer.abort();
       await part.tmp.discard();
     }
-    throw err;
+    // Disk full, permissions, a read-only mount: one line (the capture's log shows the last line
+    // of a background pass), not a stack.
+    const reason = fileErrorReason(err);
+    if (reason === undefined) throw err;
+    const path = (err as NodeJS.ErrnoException).path;
+    throw new ArchiveWriteError(
+      `writing the archive failed: ${reason}${path ? ` at ${path}` : ''}; every snapshot not yet in a complete, checked file is still in Redis (free space or fix permissions, then run again)`,
+    );
   }
   return result;
 }
 
-/** Is this snapshot already in a complete file of its partition? Reads a file only when its range covers the time. */
+/** Every snapshot of the pages, as (page, index in the page). */
+async function* rowsOf(pages: AsyncIterable<StoredFields>): AsyncGenerator<[StoredFields, number]> {
+  for await (const page of pages) for (let j = 0; j < page.keys.length; j++) yield [page, j];
+}
+
+/** Snapshot `j` of a page with the columns that identify it in a file (parquet-read.ts). */
+function archivedRow(page: StoredFields, j: number): ArchivedRow {
+  const v = page.values;
+  const at = j * READ_FIELDS.length;
+  return {
+    time: toEpochMicros(v[at + FIELD.timestamp] as string),
+    sequence: v[at + FIELD.sequence] as string,
+    bids: v[at + FIELD.bids] as string,
+    asks: v[at + FIELD.asks] as string,
+  };
+}
+
+/**
+ * Is the snapshot of this time and identity already in a complete file of its partition? Reads a
+ * file only when its range covers the time.
+ */
 async function isArchived(
-  s: StoredSnapshot,
   time: number,
+  id: string,
   existing: readonly PartFile[],
   known: Map<string, Set<string>>,
 ): Promise<boolean> {
@@ -161,13 +194,7 @@ async function isArchived(
       ids = await identitiesIn(p.path, p.first, p.last);
       known.set(p.path, ids);
     }
-    const row: ArchivedRow = {
-      time,
-      sequence: s.sequence,
-      bids: JSON.stringify(s.bids),
-      asks: JSON.stringify(s.asks),
-    };
-    if (ids.has(identity(row))) return true;
+    if (ids.has(id)) return true;
   }
   return false;
 }
@@ -199,29 +226,21 @@ async function commitPart(
 /** Reads the file back: row count, first and last row. A file that fails is set aside, Redis untouched. */
 async function verify(path: string, part: OpenPart): Promise<void> {
   const expected = part.keys.length;
-  const want = (s: StoredSnapshot) =>
-    identity({
-      time: toEpochMicros(s.timestamp),
-      sequence: s.sequence,
-      bids: JSON.stringify(s.bids),
-      asks: JSON.stringify(s.asks),
-    });
   let problem: string | undefined;
   try {
     const rows = await rowCount(path);
     const [first] = await readIdentityRows(path, 0, 1);
     const [last] = await readIdentityRows(path, expected - 1, expected);
     if (rows !== expected) problem = `${rows} rows instead of ${expected}`;
-    else if (!first || identity(first) !== want(part.first))
+    else if (!first || identity(first) !== part.first)
       problem = 'its first row is not the first snapshot written';
-    else if (!last || identity(last) !== want(part.last))
-      problem = 'its last row is not the last snapshot written';
+    else if (!last || identity(last) !== part.last) problem = 'its last row is not the last snapshot written';
   } catch (err) {
     problem = `it cannot be read back (${err instanceof Error ? err.message : String(err)})`;
   }
   if (problem === undefined) return;
   await rename(path, `${path}.rejected`).catch(() => {});
-  throw new ArchiveVerifyError(
+  throw new ArchiveWriteError(
     `${path} failed its read-back check: ${problem}; it was set aside as .rejected and nothing was removed from Redis`,
   );
 }

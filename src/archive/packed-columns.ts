@@ -5,7 +5,7 @@
  * costs more than encoding them. The separators cannot occur in the values: decimal text, JSON
  * (which escapes every control character), venue symbols.
  */
-import { FIELD, READ_FIELDS, type StoredFields, type StoredSnapshot } from '../store/snapshot-hash.js';
+import { FIELD, READ_FIELDS, type StoredFields } from '../store/snapshot-hash.js';
 import { EpochMicrosReader } from '../timestamp.js';
 import { bestLevel } from './best-level.js';
 import type { TextValues } from './plain-chunks.js';
@@ -68,47 +68,18 @@ export class ColumnPacker {
     return this.numbers.time.length;
   }
 
-  add(s: StoredSnapshot): void {
-    // JSON text exactly as the store writes it (JSON.stringify of the parsed levels round-trips).
-    this.push(
-      s.timestamp,
-      s.received_at,
-      s.bids[0],
-      s.asks[0],
-      JSON.stringify(s.bids),
-      JSON.stringify(s.asks),
-    );
-    this.pushText(s.exchange, s.product_id, s.sequence, s.native_symbol, s.timestamp_source);
-  }
-
   /** Adds snapshot `j` of a page read as stored text: `bids`/`asks` go in as stored, unparsed. */
-  addStored(page: StoredFields, j: number): void {
+  add(page: StoredFields, j: number): void {
     const v = page.values;
     const at = j * READ_FIELDS.length;
     const bids = v[at + FIELD.bids] as string;
     const asks = v[at + FIELD.asks] as string;
-    const time = v[at + FIELD.timestamp] as string;
-    this.push(time, v[at + FIELD.received_at] as string, bestLevel(bids), bestLevel(asks), bids, asks);
-    this.pushText(
-      v[at + FIELD.exchange] as string,
-      v[at + FIELD.product_id] as string,
-      v[at + FIELD.sequence] as string,
-      v[at + FIELD.native_symbol],
-      v[at + FIELD.timestamp_source],
-    );
-  }
-
-  private push(
-    time: string,
-    receivedAt: string,
-    b: BestLevel | undefined,
-    a: BestLevel | undefined,
-    bids: string,
-    asks: string,
-  ): void {
+    const b = bestLevel(bids);
+    const a = bestLevel(asks);
     const t = this.text;
     const n = this.numbers;
-    n.time.push(this.times.read(time));
+    const receivedAt = v[at + FIELD.received_at] as string;
+    n.time.push(this.times.read(v[at + FIELD.timestamp] as string));
     n.received_at.push(receivedAt ? this.receivedTimes.read(receivedAt) : Number.NaN);
     n.bid_f64.push(b ? Number(b[0]) : Number.NaN);
     n.bid_size_f64.push(b ? Number(b[1]) : Number.NaN);
@@ -120,21 +91,11 @@ export class ColumnPacker {
     t.ask_size.push(a ? a[1] : NULL);
     t.bids.push(bids);
     t.asks.push(asks);
-  }
-
-  private pushText(
-    exchange: string,
-    productId: string,
-    sequence: string,
-    nativeSymbol: string | null | undefined,
-    timestampSource: string | null | undefined,
-  ): void {
-    const t = this.text;
-    t.exchange.push(exchange);
-    t.product_id.push(productId);
-    t.sequence.push(sequence);
-    t.native_symbol.push(nativeSymbol ?? NULL);
-    t.timestamp_source.push(timestampSource ?? NULL);
+    t.exchange.push(v[at + FIELD.exchange] as string);
+    t.product_id.push(v[at + FIELD.product_id] as string);
+    t.sequence.push(v[at + FIELD.sequence] as string);
+    t.native_symbol.push(v[at + FIELD.native_symbol] ?? NULL);
+    t.timestamp_source.push(v[at + FIELD.timestamp_source] ?? NULL);
     this.pending += 1;
     if (this.pending >= JOIN_ROWS) this.join();
   }
@@ -158,9 +119,6 @@ export class ColumnPacker {
     return packed;
   }
 }
-
-/** Price and size first, as both a parsed level and bestLevel() give them. */
-type BestLevel = readonly [string, string, ...unknown[]];
 
 function emptyNumbers(): Record<NumberColumn, number[]> {
   const n = {} as Record<NumberColumn, number[]>;

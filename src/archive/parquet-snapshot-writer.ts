@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { StoredFields, StoredSnapshot } from '../store/snapshot-hash.js';
+import type { StoredFields } from '../store/snapshot-hash.js';
 import { ColumnPacker, type PackedColumns, transferList } from './packed-columns.js';
 import { ParquetEncoder } from './parquet-encoder.js';
 import type { EncoderReply, EncoderRequest } from './parquet-encoder-worker.js';
@@ -63,18 +63,21 @@ export class ParquetSnapshotWriter {
     return this.rows;
   }
 
-  async add(s: StoredSnapshot): Promise<void> {
-    this.packer.add(s);
+  /**
+   * Adds snapshot `j` of a page read as stored text (RedisStore.rangeFields); returns a promise
+   * only when a row group went to the encoder (await it), so most rows cost no await.
+   */
+  add(page: StoredFields, j: number): Promise<void> | undefined {
+    this.packer.add(page, j);
     this.rows += 1;
-    if (this.packer.rows >= this.rowGroupSize) await this.sendGroup();
+    return this.packer.rows >= this.rowGroupSize ? this.sendGroup() : undefined;
   }
 
-  /** Adds every snapshot of a page read as stored text (RedisStore.rangeFields). */
-  async addStored(page: StoredFields): Promise<void> {
+  /** Adds every snapshot of a page. */
+  async addPage(page: StoredFields): Promise<void> {
     for (let j = 0; j < page.keys.length; j++) {
-      this.packer.addStored(page, j);
-      this.rows += 1;
-      if (this.packer.rows >= this.rowGroupSize) await this.sendGroup();
+      const sent = this.add(page, j);
+      if (sent) await sent;
     }
   }
 

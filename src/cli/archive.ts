@@ -103,14 +103,29 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const [{ archiveProduct }, { lockArchiveDir }, { RedisStore }, { connectRedisClient }] = await Promise.all([
+  const [
+    { archiveProduct },
+    { lockArchiveDir },
+    { fileErrorReason },
+    { RedisStore },
+    { connectRedisClient },
+  ] = await Promise.all([
     import('../archive/archiver.js'),
     import('../archive/archive-lock.js'),
+    import('../archive/atomic-file.js'),
     import('../store/redis-store.js'),
     import('../store/redis-connection.js'),
   ]);
   for (const w of redisTarget.warnings) say(`warning: ${w}`);
-  const release = lockArchiveDir(root);
+  let release: () => void;
+  try {
+    release = lockArchiveDir(root);
+  } catch (err) {
+    // The lock file is the first thing written under DIR: a directory this user cannot write to.
+    const reason = fileErrorReason(err);
+    if (reason === undefined) throw err;
+    throw new UsageError(`--dir: cannot write in ${root}: ${reason}`);
+  }
   let redis: Awaited<ReturnType<typeof connectRedisClient>>;
   try {
     redis = await connectRedisClient(redisTarget.url, redisTarget.connect);

@@ -53,7 +53,7 @@ export async function exportParquet(
       if (remaining <= 0) break;
       const before = writer.count;
       for await (const page of store.rangeFields(ref, { ...query, limit: remaining }))
-        await writer.addStored(page);
+        await writer.addPage(page);
       counts.push(writer.count - before);
       remaining -= writer.count - before;
     }

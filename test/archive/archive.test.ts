@@ -3,7 +3,7 @@
 // Redis held before; the crash tests kill the archiver (SIGKILL, via its L1_ARCHIVE_CRASH_AT hook)
 // at each step between writing a file and removing its snapshots, then check that a rerun leaves
 // every snapshot exactly once: in the archive or in Redis.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,19 @@ describe('l1-archive', () => {
     }
   });
 
+  it('a write the file system refuses is one line, exit 1, and leaves Redis as it was', async () => {
+    const before = await seed(BTC.slice(0, 3));
+    // A file where the product's directory belongs.
+    mkdirSync(join(dir, 'exchange=coinbase'), { recursive: true });
+    writeFileSync(join(dir, 'exchange=coinbase', 'product=BTC-USD'), '');
+    const r = await archive(['--before', CUTOFF]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(
+      /^l1-archive: writing the archive failed: not a directory \(ENOTDIR\) at \S+product=BTC-USD\/date=2026-11-23; every snapshot not yet in a complete, checked file is still in Redis \(free space or fix permissions, then run again\)\n$/,
+    );
+    expect(await allHashes()).toEqual(before);
+  });
+
   it('refuses bad flags with one line and moves nothing', async () => {
     await seed(BTC.slice(0, 3));
     const cases: [string[], string][] = [
@@ -174,6 +187,13 @@ describe('l1-archive', () => {
       [
         ['--before', '-1d', '--dir', join(base, 'x'), '--product-id', 'btc usd'],
         expect.stringMatching(/^l1-archive: --product-id: invalid product id 'btc usd'/) as unknown as string,
+      ],
+      // A directory that takes no new file (even for root).
+      [
+        ['--before', '-1d', '--dir', '/proc'],
+        expect.stringMatching(
+          /^l1-archive: --dir: cannot write in \/proc: .+ \(E[A-Z]+\)\n$/,
+        ) as unknown as string,
       ],
     ];
     for (const [args, stderr] of cases) {
