@@ -231,39 +231,19 @@ export class RedisStore {
   }
 
   /**
-   * Streams a product's snapshots in a time range, both bounds inclusive, in pages (see `pages`):
-   * memory stays constant however long the range.
+   * Streams a product's snapshots in a time range, both bounds inclusive, a page at a time (see
+   * `rangeFields`, whose pages these are): memory stays constant however long the range.
    */
   async *range(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredSnapshot> {
-    for await (const page of this.pages(
-      ref,
-      query,
-      (keys) => this.readHashes(keys),
-      (p) => p.length,
-    )) {
-      for (const s of page) yield s;
-    }
+    for await (const page of this.rangeFields(ref, query)) for (const s of snapshotsOf(page)) yield s;
   }
 
   /**
-   * The same range as `range`, a page at a time and as stored text (StoredFields: no object per
-   * snapshot, `bids`/`asks` unparsed), for bulk readers such as the Parquet export. Same order,
-   * limit and skipping of vanished hashes.
-   */
-  rangeFields(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredFields> {
-    return this.pages(
-      ref,
-      query,
-      (keys) => this.readFields(keys),
-      (p) => p.keys.length,
-    );
-  }
-
-  /**
-   * The paging behind `range` and `rangeFields`: ZRANGE BYSCORE … LIMIT for a page of keys, then
-   * `read` for their hashes; yields each page as `read` returns it, `count` being how many
-   * snapshots it holds. Memory stays constant however long the range (at most two pages: one being
-   * consumed, the next in flight).
+   * The snapshots of a range as stored text, a page at a time (StoredFields: no object per
+   * snapshot, `bids`/`asks` unparsed), for bulk readers such as the Parquet export and the archiver;
+   * `range` decodes these pages. ZRANGE BYSCORE … LIMIT for a page of keys, then one read of their
+   * hashes. Memory stays constant however long the range (at most two pages: one being consumed,
+   * the next in flight).
    *
    * Pages are cut by score, not by offset (an offset walk is O(N) per page and shifts under
    * retention): the next page starts AT the last score seen and skips the members already sent at
@@ -272,12 +252,7 @@ export class RedisStore {
    * overlap with the caller's work. A hash that disappeared between the index read and the hash
    * read (pruned meanwhile) is skipped, and the limit is still filled from later entries.
    */
-  private async *pages<P>(
-    ref: ProductRef,
-    query: RangeQuery,
-    read: (keys: readonly string[]) => Promise<P>,
-    count: (page: P) => number,
-  ): AsyncGenerator<P> {
+  async *rangeFields(ref: ProductRef, query: RangeQuery = {}): AsyncGenerator<StoredFields> {
     const index = this.keys.indexKey(ref.exchange, ref.productId);
     const desc = query.order === 'desc';
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
@@ -293,14 +268,14 @@ export class RedisStore {
     };
     // A page's hash read goes out as soon as its keys arrive, so Redis works on page k+1 while the
     // caller consumes page k. `want` is optimistic (every hash still there); see below.
-    const fetch = (bound: string, skip: ReadonlySet<string>, want: number): Promise<FetchedPage<P>> =>
+    const fetch = (bound: string, skip: ReadonlySet<string>, want: number): Promise<FetchedPage> =>
       fetchPage(bound, skip, want).then((page) => {
         const keys = page.keys.length > want ? page.keys.slice(0, want) : page.keys;
-        const hashes = read(keys);
+        const hashes = this.readFields(keys);
         hashes.catch(() => {}); // awaited below; this only stops an early exit leaving it unhandled
         return { page, keys, hashes };
       });
-    let next: Promise<FetchedPage<P>> | undefined = fetch('', new Set(), remaining);
+    let next: Promise<FetchedPage> | undefined = fetch('', new Set(), remaining);
     try {
       while (next) {
         const { page, keys, hashes } = await next;
@@ -309,7 +284,7 @@ export class RedisStore {
         if (more && remaining - keys.length > 0)
           next = fetch(page.lastScore, page.atLastScore, remaining - keys.length);
         const read = await hashes;
-        const n = count(read);
+        const n = read.keys.length;
         if (n > 0) yield read;
         remaining -= n;
         if (remaining <= 0) return;
@@ -323,21 +298,10 @@ export class RedisStore {
   }
 
   /**
-   * The hashes of `keys`, in order, by one read-snapshots.lua call (one reply, not one per key);
-   * on a cluster one call per slot (a range page is one slot; the latest keys of `summaries` are not).
+   * The hashes of `keys` as StoredFields, in order, by one read-snapshots.lua call (one reply, not
+   * one per key); on a cluster one call per slot (a range page is one slot; the latest keys of
+   * `summaries` are not).
    */
-  private async readHashes(keys: readonly string[]): Promise<StoredSnapshot[]> {
-    if (keys.length === 0) return [];
-    const groups = this.cluster ? [...groupBySlot(keys, (k) => k).values()] : [keys];
-    if (groups.length === 1) return decodeHashes(keys, await readScript.run(this.redis, keys, READ_FIELDS));
-    const read = await Promise.all(
-      groups.map(async (group) => decodeHashes(group, await readScript.run(this.redis, group, READ_FIELDS))),
-    );
-    const byKey = new Map(read.flat().map((s) => [s.key, s]));
-    return keys.map((k) => byKey.get(k)).filter((s): s is StoredSnapshot => s !== undefined);
-  }
-
-  /** The hashes of `keys` as StoredFields, in order; like readHashes, one call per slot. */
   private async readFields(keys: readonly string[]): Promise<StoredFields> {
     if (keys.length === 0) return { keys: [], values: [] };
     const groups = this.cluster ? [...groupBySlot(keys, (k) => k).values()] : [keys];
@@ -411,7 +375,7 @@ export class RedisStore {
         }
         out.push(summary);
       }
-      const hashes = await this.readHashes([...latestKeys.values()]);
+      const hashes = snapshotsOf(await this.readFields([...latestKeys.values()]));
       const byKey = new Map(hashes.map((s) => [s.key, s]));
       for (const [summary, key] of latestKeys) {
         const latest = byKey.get(key);
@@ -485,21 +449,20 @@ interface PendingWrite {
   status: number;
 }
 
-/** The snapshots of a read-snapshots.lua reply for `keys`, skipping hashes that are gone. */
-function decodeHashes(keys: readonly string[], reply: unknown): StoredSnapshot[] {
-  const flat = reply as (string | null)[];
+/** The snapshots of a page read as stored text. */
+function snapshotsOf(page: StoredFields): StoredSnapshot[] {
   const out: StoredSnapshot[] = [];
-  for (const [j, key] of keys.entries()) {
-    const s = fromFields(key, flat, j * READ_FIELDS.length);
+  for (const [j, key] of page.keys.entries()) {
+    const s = fromFields(key, page.values, j * READ_FIELDS.length);
     if (s) out.push(s);
   }
   return out;
 }
 
 /** A page of keys with its hash read already sent. */
-interface FetchedPage<P> {
+interface FetchedPage {
   page: RangePage;
   /** The keys whose hashes were asked for (the page, cut to the limit). */
   keys: string[];
-  hashes: Promise<P>;
+  hashes: Promise<StoredFields>;
 }
