@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { CRASH_POINTS } from '../../src/archive/crash-point.js';
 import type { L1Snapshot } from '../../src/snapshot.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { fromEpochMicros } from '../../src/timestamp.js';
@@ -100,7 +101,7 @@ describe('l1-archive', () => {
     );
   });
 
-  for (const point of ['after-write', 'after-rename', 'before-remove', 'mid-remove'] as const) {
+  for (const point of CRASH_POINTS) {
     it(`killed ${point}: nothing lost, and a rerun archives nothing twice`, async () => {
       const before = await seed();
       const crashed = await archive(['--before', CUTOFF, '--product-id', 'BTC-USD'], {
