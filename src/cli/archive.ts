@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
+import { accessHint, describeFsError } from '../fs-errors.js';
 import { normalizeProductId } from '../product-id.js';
 import { closeRedis } from '../store/close-redis.js';
 import type { ProductRef } from '../store/keys.js';
@@ -99,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       mkdirSync(root, { recursive: true });
     } catch (mkErr) {
-      throw new UsageError(`--dir: cannot create '${flags.dir}' (${(mkErr as NodeJS.ErrnoException).code})`);
+      throw new UsageError(`--dir: cannot create ${root}: ${describeFsError(mkErr)}${accessHint(mkErr)}`);
     }
   }
 
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     // The lock file is the first thing written under DIR: a directory this user cannot write to.
     const reason = fileErrorReason(err);
     if (reason === undefined) throw err;
-    throw new UsageError(`--dir: cannot write in ${root}: ${reason}`);
+    throw new UsageError(`--dir: cannot write in ${root}: ${reason}${accessHint(err)}`);
   }
   let redis: Awaited<ReturnType<typeof connectRedisClient>>;
   try {

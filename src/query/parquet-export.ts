@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { createTempFile, fileErrorReason, type TempFile } from '../archive/atomic-file.js';
 import { fileSink, ParquetSnapshotWriter, streamSink } from '../archive/parquet-snapshot-writer.js';
 import { EXIT_FAILURE, InputError, L1Error } from '../errors.js';
+import { accessHint } from '../fs-errors.js';
 import type { ProductRef } from '../store/keys.js';
 import type { RangeQuery, RedisStore } from '../store/redis-store.js';
 import type { ExportTarget } from './export-target.js';
@@ -86,6 +87,6 @@ async function openTemp(path: string): Promise<TempFile> {
   } catch (err) {
     const reason = fileErrorReason(err);
     if (reason === undefined) throw err;
-    throw new InputError(`--out: cannot create a file in ${dir}: ${reason}`);
+    throw new InputError(`--out: cannot create a file in ${dir}: ${reason}${accessHint(err)}`);
   }
 }
