@@ -139,18 +139,24 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
       });
     }
   };
+  // Venues whose host still does not resolve, with the error: their products failed, not "not polled".
+  const unresolved = new Map<string, ExchangeError>();
   const venueEvents = {
-    onVenueDown: (error: ExchangeError) =>
+    onVenueDown: (error: ExchangeError) => {
+      unresolved.set(error.exchange, error);
       log.warn(`${error.message}; retrying the venue, not each product`, {
         event: 'venue_unresolved',
         exchange: error.exchange,
-      }),
-    onVenueUp: (exchange: string, downMs: number) =>
+      });
+    },
+    onVenueUp: (exchange: string, downMs: number) => {
+      unresolved.delete(exchange);
       log.info(`${exchange}: the host resolves again after ${formatDuration(Math.round(downMs))}`, {
         event: 'venue_resolved',
         exchange,
         down_ms: Math.round(downMs),
-      }),
+      });
+    },
   };
 
   let source: { run(stop: AbortSignal): Promise<void> };
@@ -211,11 +217,20 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
+  // A product of a venue that never resolved failed, even if the run ended while its probe waited.
+  for (const p of stats.products.values()) {
+    const down = unresolved.get(p.target.exchange);
+    if (p.stored === 0 && p.errors === 0 && down) p.lastError = down;
+  }
   const venueReport = streamer?.venueReport();
   printSummary(deps.stdout, stats, options.json, venueReport);
   const t = totals({ stats, queue, limits: () => ({}), venues });
-  const never = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors > 0);
-  const notReached = [...stats.products.values()].filter((p) => p.stored === 0 && p.errors === 0);
+  const never = [...stats.products.values()].filter(
+    (p) => p.stored === 0 && (p.errors > 0 || p.lastError !== undefined),
+  );
+  const notReached = [...stats.products.values()].filter(
+    (p) => p.stored === 0 && p.errors === 0 && p.lastError === undefined,
+  );
   const storedPart = `${queue.stored} snapshots stored${queue.duplicates ? ` (+${queue.duplicates} already there)` : ''}`;
   const tail = `${queue.dropped} dropped, ${lost} unwritten`;
   if (venueReport) {

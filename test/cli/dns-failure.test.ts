@@ -61,4 +61,26 @@ describe('a venue host that does not resolve', () => {
       ),
     ]);
   });
+  it('a run that ends while the venue is still unresolved fails its products: exit 1, not "not polled"', async () => {
+    // The probe's retries outlast the 1 s run, so no product ever got an error of its own.
+    const r = await runCli(FETCH_BIN, [
+      '--csv',
+      EXAMPLE_CSV,
+      '--redis-url',
+      redis.url,
+      '--base-url',
+      `http://${HOST}`,
+      '--interval',
+      '200ms',
+      '--duration',
+      '1s',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('not polled');
+    expect(r.stderr).toMatch(
+      /l1-fetch: error: never stored: BTC-USD, ETH-USD, .* \(last error: coinbase: cannot resolve l1-no-such-host\.invalid/,
+    );
+    expect(r.stdout).toMatch(/^BTC-USD .* dns$/m);
+    expect(await redis.client().dbsize()).toBe(0);
+  });
 });
