@@ -19,7 +19,7 @@ import { closeRedis } from '../store/close-redis.js';
 import { DEFAULT_WS_URLS, parseWsUrlOverrides, wsUrlEnvVar } from '../stream/ws-urls.js';
 import { renderTable } from '../text-table.js';
 import { configReport } from './config-report.js';
-import { attachEnvVars, envVarName, optionOrigin } from './env-options.js';
+import { attachEnvVars, optionOrigin } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { byteSize, duration, newProgram, positiveInt } from './options.js';
 import { addRedisTlsOptions, redisConnectionArgs, resolveRedisTarget } from './redis-options.js';
@@ -264,10 +264,9 @@ async function main(argv: string[]): Promise<number> {
   const defaultExchange = parseExchangeName(flags.exchange ?? DEFAULT_EXCHANGE);
   const streaming = flags.stream === true;
   // Name what the user wrote: the flag, or its environment variable (an image may set L1_INTERVAL).
-  const fromEnv = (key: keyof FetchFlags) => program.getOptionValueSource(key) === 'env';
-  const written = (flag: string, key: keyof FetchFlags) => (fromEnv(key) ? envVarName(flag) : flag);
+  const written = (flag: string, key: keyof FetchFlags) => optionOrigin(program, key) ?? flag;
   const clash = (flag: string, key: keyof FetchFlags) =>
-    `${written(flag, key)}${fromEnv(key) ? ' (set it empty to unset it)' : ''}`;
+    `${written(flag, key)}${program.getOptionValueSource(key) === 'env' ? ' (set it empty to unset it)' : ''}`;
   if (streaming && flags.interval !== undefined)
     throw new UsageError(
       `--stream and ${clash('--interval', 'interval')} exclude each other: a stream stores every change as it comes`,
@@ -293,9 +292,10 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--count needs --interval, e.g. --interval 1s --count 10');
   if (!polling && !streaming && flags.duration !== undefined)
     throw new UsageError('--duration needs --interval or --stream, e.g. --interval 1s --duration 1h');
-  // Name what the user wrote: the flag, or its environment variable.
-  const archiveDirName = optionOrigin(program, 'archiveDir') ?? '--archive-dir';
-  const archiveAfterName = optionOrigin(program, 'archiveAfter') ?? '--archive-after';
+  const archiveDirName = written('--archive-dir', 'archiveDir');
+  const archiveAfterName = written('--archive-after', 'archiveAfter');
+  if (flags.archiveDir?.trim() === '')
+    throw new UsageError(`${archiveDirName}: empty; name a directory, e.g. --archive-dir /data/l1-archive`);
   if (flags.archiveDir !== undefined && flags.archiveAfter === undefined)
     throw new UsageError(`${archiveDirName}: needs --archive-after too, e.g. --archive-after 1d`);
   if (flags.archiveAfter !== undefined && flags.archiveDir === undefined)

@@ -76,7 +76,7 @@ describe('l1-fetch --archive-dir', () => {
     expect(fake.served.length).toBeGreaterThan(5);
   });
 
-  it('refuses --archive-dir without --archive-after, and without --interval: exit 2', async () => {
+  it('refuses --archive-dir without --archive-after, without --interval, or empty: exit 2', async () => {
     const csv = join(dir, 'p2.csv');
     writeFileSync(csv, 'product_id\nBTC-USD\n');
     const a = await runCli(FETCH_BIN, fetchArgs(csv, '--interval', '1s', '--archive-dir', dir));
@@ -90,5 +90,15 @@ describe('l1-fetch --archive-dir', () => {
       stderr:
         'l1-fetch: --archive-dir: needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)\n',
     });
+    // An empty value (an unset shell variable) would archive into the working directory.
+    const c = await runCli(
+      FETCH_BIN,
+      fetchArgs(csv, '--interval', '1s', '--archive-dir', '', '--archive-after', '1d'),
+    );
+    expect({ code: c.code, stderr: c.stderr }).toEqual({
+      code: 2,
+      stderr: 'l1-fetch: --archive-dir: empty; name a directory, e.g. --archive-dir /data/l1-archive\n',
+    });
+    expect(await redis.client().dbsize()).toBe(0);
   });
 });
