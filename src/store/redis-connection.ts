@@ -10,7 +10,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { closeRedis } from './close-redis.js';
 import type { RedisClient } from './redis-client.js';
-import { describeRedisError } from './redis-errors.js';
+import { clusterNodeHint, describeRedisError } from './redis-errors.js';
 import {
   type ClusterTarget,
   clusterTargetFromUrl,
@@ -58,7 +58,28 @@ export async function connectRedisClient(url: string, options: ConnectOptions = 
       `cannot use Redis at ${maskRedisUrl(url)}: ${failed.reason}${schemeHint(url, failed.reason)}`,
       { cause: failed.error },
     );
+  if (await isClusterNode(redis)) {
+    await closeRedis(redis);
+    throw new RedisUnavailableError(`cannot use Redis at ${maskRedisUrl(url)}: ${clusterNodeHint('HELLO')}`);
+  }
   return redis;
+}
+
+/**
+ * A plain client on a cluster node sees only the slots that node serves: a query would find part
+ * of the tape, or nothing, without an error. HELLO names the server's mode and, unlike INFO, every
+ * ACL user may send it. A server without HELLO (Redis 5) is not checked here; MOVED and CROSSSLOT
+ * replies still say what is wrong (describeRedisError).
+ */
+async function isClusterNode(redis: Redis): Promise<boolean> {
+  try {
+    const reply: unknown = await redis.call('HELLO');
+    if (!Array.isArray(reply)) return false;
+    const at = reply.indexOf('mode');
+    return at >= 0 && reply[at + 1] === 'cluster';
+  } catch {
+    return false;
+  }
 }
 
 /** A plain client on a TLS port sees the connection dropped; a TLS client on a plain port, silence. */

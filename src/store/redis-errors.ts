@@ -28,8 +28,7 @@ export function describeRedisError(err: Error): string {
   if (/ENOTFOUND|EAI_AGAIN/.test(msg)) return 'unknown host';
   // A plain client on a cluster node gets MOVED for most keys (ioredis' Cluster follows them
   // itself), and CROSSSLOT for a script over keys of several slots (the standalone key scheme's).
-  if (/^(MOVED|ASK|CROSSSLOT) /.test(msg))
-    return `this Redis is a cluster node (${msg.split(' ')[0]}): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster`;
+  if (/^(MOVED|ASK|CROSSSLOT) /.test(msg)) return clusterNodeHint(msg.split(' ')[0]);
   if (/^Too many Cluster redirections/.test(msg))
     return `the Redis Cluster kept redirecting the command, a resharding or failover in progress? (${msg})`;
   if (/^CLUSTERDOWN/.test(msg))
@@ -37,6 +36,11 @@ export function describeRedisError(err: Error): string {
   if (/cluster support disabled/i.test(msg))
     return 'this Redis is not in cluster mode: drop --cluster (or L1_CLUSTER) and use a redis:// URL';
   return msg;
+}
+
+/** A plain URL names a node of a Redis Cluster: how it showed (MOVED, CROSSSLOT, HELLO's mode). */
+export function clusterNodeHint(how: string | undefined): string {
+  return `this Redis is a cluster node (${how}): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster`;
 }
 
 const UNTRUSTED = new Set([

@@ -185,23 +185,30 @@ describe('l1-fetch and l1-query on a Redis Cluster', () => {
   });
 
   it('says plainly when a URL names the wrong kind of Redis, or a bad cluster URL (exit 2, nothing written)', async () => {
-    const plain = await runCli(QUERY_BIN, ['--product-id', 'P0-USD', '--redis-url', cluster.seedUrl]);
-    expect(plain.code).toBe(1);
-    expect(plain.stderr.trim()).toMatch(
-      /^l1-query: Redis refused: this Redis is a cluster node \(MOVED\): connect with --redis-url redis\+cluster:\/\//,
-    );
-    const plainFetch = await runCli(FETCH_BIN, [
-      '--csv',
-      csv(['P0-USD']),
-      '--base-url',
-      fake.url,
-      '--redis-url',
-      cluster.seedUrl,
-    ]);
-    expect({ code: plainFetch.code, stderr: plainFetch.stderr }).toEqual({
-      code: 1,
-      stderr: `l1-fetch: cannot write to Redis at ${cluster.seedUrl}: this Redis is a cluster node (CROSSSLOT): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster\n`,
-    });
+    // Every tool, before it reads or writes anything: a plain client on one node would see only
+    // that node's slots (a --list of part of the products, or none, and no error).
+    const said = (tool: string) =>
+      `${tool}: cannot use Redis at ${cluster.seedUrl}: this Redis is a cluster node (HELLO): connect with --redis-url redis+cluster://host:port[,host:port…], or add --cluster\n`;
+    // An old tape on every master: nothing of it may be read, archived or removed.
+    await new RedisStore(client).write(PRODUCTS.flatMap((p) => tape(2, { product: p })));
+    const keysNow = async () => {
+      let n = 0;
+      for (const node of await cluster.nodes())
+        if (node.role === 'master') n += await cluster.node(node.port).dbsize();
+      return n;
+    };
+    const before = await keysNow();
+    expect(before).toBeGreaterThan(0);
+    for (const [bin, tool, args] of [
+      [QUERY_BIN, 'l1-query', ['--product-id', 'P0-USD']],
+      [QUERY_BIN, 'l1-query', ['--list']],
+      [FETCH_BIN, 'l1-fetch', ['--csv', csv(['P0-USD']), '--base-url', fake.url]],
+      [ARCHIVE_BIN, 'l1-archive', ['--before', '-1s', '--dir', join(dir, 'plain-archive')]],
+    ] as const) {
+      const r = await runCli(bin, [...args, '--redis-url', cluster.seedUrl]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: said(tool) });
+    }
+    expect(await keysNow()).toBe(before);
     const plainUrl = standalone.url.replace(/\/\d+$/, '');
     const notCluster = await runCli(QUERY_BIN, ['--list', '--cluster', '--redis-url', plainUrl]);
     expect(notCluster.code).toBe(1);
