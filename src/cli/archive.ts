@@ -4,12 +4,11 @@
  * (src/archive/archiver.ts has the steps and the crash guarantees). Also what `l1-fetch
  * --archive-dir` runs in the background, as a child process.
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { prepareArchiveRoot } from '../archive/archive-root.js';
 import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
-import { accessHint, describeFsError } from '../fs-errors.js';
+import { accessHint } from '../fs-errors.js';
 import { normalizeProductId } from '../product-id.js';
 import { closeRedis } from '../store/close-redis.js';
 import type { ProductRef } from '../store/keys.js';
@@ -92,17 +91,7 @@ async function main(argv: string[]): Promise<number> {
       );
     only = { exchange: exchange ?? DEFAULT_EXCHANGE, productId };
   }
-  const root = resolve(flags.dir);
-  try {
-    if (!statSync(root).isDirectory()) throw new UsageError(`--dir: '${flags.dir}' is not a directory`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    try {
-      mkdirSync(root, { recursive: true });
-    } catch (mkErr) {
-      throw new UsageError(`--dir: cannot create ${root}: ${describeFsError(mkErr)}${accessHint(mkErr)}`);
-    }
-  }
+  const root = prepareArchiveRoot(flags.dir, '--dir');
 
   const [
     { archiveProduct },

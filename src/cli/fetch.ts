@@ -2,8 +2,8 @@
 /**
  * l1-fetch: read products from a CSV, fetch each one's best bid/ask, store the snapshots in Redis.
  */
-import { existsSync, statSync } from 'node:fs';
 import { Option } from 'commander';
+import { prepareArchiveRoot } from '../archive/archive-root.js';
 import { formatBytes } from '../byte-size.js';
 import { CaptureLog, LOG_FORMATS, type LogFormat } from '../capture/capture-log.js';
 import type { TargetResult } from '../capture/capture-once.js';
@@ -304,12 +304,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(
       `${archiveDirName}: needs --interval or --stream (a one-shot run has nothing to archive as it goes; use l1-archive)`,
     );
-  if (
-    flags.archiveDir !== undefined &&
-    existsSync(flags.archiveDir) &&
-    !statSync(flags.archiveDir).isDirectory()
-  )
-    throw new UsageError(`${archiveDirName}: '${flags.archiveDir}' is not a directory`);
+  // Checked now, not a minute into the run when the first pass would find it out.
+  if (flags.archiveDir !== undefined) prepareArchiveRoot(flags.archiveDir, archiveDirName);
   if (!polling && !streaming && flags.skipUnchanged)
     throw new UsageError('--skip-unchanged needs --interval (a one-shot run has nothing to compare with)');
   // From L1_SPOOL_DIR (a service's environment) a one-shot run just writes directly.

@@ -6,7 +6,6 @@ import {
   closeSync,
   existsSync,
   fdatasyncSync,
-  mkdirSync,
   openSync,
   statfsSync,
   statSync,
@@ -16,6 +15,7 @@ import {
 import { formatBytes } from '../byte-size.js';
 import { InputError } from '../errors.js';
 import { accessHint, code, describeFsError } from '../fs-errors.js';
+import { makeDirs } from '../make-dirs.js';
 
 /** Creates the directory if needed; refuses a path that is not one. */
 export function prepareDir(dir: string): void {
@@ -24,7 +24,7 @@ export function prepareDir(dir: string): void {
     return;
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     const why =
       code(err) === 'ENOTDIR' || code(err) === 'EEXIST' ? 'a file is in the way' : describeFsError(err);

@@ -189,6 +189,13 @@ describe('l1-archive', () => {
         ['--before', '-1d', '--dir', join(base, 'x'), '--product-id', 'btc usd'],
         expect.stringMatching(/^l1-archive: --product-id: invalid product id 'btc usd'/) as unknown as string,
       ],
+      // A directory that cannot be made under /proc (Node's recursive mkdir would never return).
+      [
+        ['--before', '-1d', '--dir', '/proc/l1-archive'],
+        expect.stringMatching(
+          /^l1-archive: --dir: cannot create \/proc\/l1-archive: .+ \(E[A-Z]+\)\n$/,
+        ) as unknown as string,
+      ],
       // A directory that takes no new file (even for root).
       [
         ['--before', '-1d', '--dir', '/proc'],

@@ -99,6 +99,20 @@ describe('l1-fetch --archive-dir', () => {
       code: 2,
       stderr: 'l1-fetch: --archive-dir: empty; name a directory, e.g. --archive-dir /data/l1-archive\n',
     });
+    // A directory that cannot be made, or takes no file, is found at start, not a minute in.
+    const unusable: [string, string][] = [
+      [join(csv, 'archive'), `cannot create ${join(csv, 'archive')}: a file is in the way (ENOTDIR)`],
+      ['/proc', 'cannot write in /proc: '],
+    ];
+    for (const [archiveDir, said] of unusable) {
+      const d = await runCli(
+        FETCH_BIN,
+        fetchArgs(csv, '--interval', '1s', '--archive-dir', archiveDir, '--archive-after', '1d'),
+      );
+      expect(d.code).toBe(2);
+      expect(d.stderr).toContain(`l1-fetch: --archive-dir: ${said}`);
+      expect(d.stderr.trim().split('\n')).toHaveLength(1);
+    }
     expect(await redis.client().dbsize()).toBe(0);
   });
 });

@@ -254,6 +254,11 @@ describe('l1-fetch --spool-dir', () => {
       ['--interval', '1s', '--spool-dir', 'FILE/spool'],
       /^l1-fetch: --spool-dir .*products\.csv\/spool: cannot create the directory \(a file is in the way\)$/,
     ],
+    // Node's own recursive mkdir never returns here: the spool makes each level itself.
+    [
+      ['--interval', '1s', '--spool-dir', '/proc/l1-spool'],
+      /^l1-fetch: --spool-dir \/proc\/l1-spool: cannot create the directory \(.+ \(E[A-Z]+\)\)$/,
+    ],
     [['--interval', '1s', '--spool-dir', ''], /^l1-fetch: --spool-dir: empty; name a directory, e\.g\. /],
     [['--spool-dir', 'DIR'], /^l1-fetch: --spool-dir needs --interval or --stream/],
     [['--interval', '1s', '--max-spool', '1GiB'], /^l1-fetch: --max-spool needs --spool-dir$/],
