@@ -171,16 +171,22 @@ async function runRows(store: RedisStore, plan: Extract<QueryPlan, { mode: 'rows
   for await (const s of store.range(plan.ref, { fromMicros, toMicros, order, limit })) await writer.write(s);
   await writer.end();
   const notes = await archiveNotes(store, [plan.ref], fromMicros, toMicros, [writer.count]);
-  if (writer.count === 0 && limit !== 0) {
-    const stored = await store.count(plan.ref);
-    say(
-      stored === 0
-        ? `no snapshots stored for ${describeRef(plan.ref)}; see what is stored with: l1-query --list`
-        : `no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)} (${stored.toLocaleString('en-US')} stored in all; l1-query --list shows their times)`,
-    );
-  }
+  if (writer.count === 0 && limit !== 0) say(await emptyNote(store, plan.ref, fromMicros, toMicros));
   for (const note of notes) say(note);
   return EXIT_OK;
+}
+
+/** Why one product's selection came back empty: nothing stored for it at all, or none in the range. */
+async function emptyNote(
+  store: RedisStore,
+  ref: ProductRef,
+  fromMicros: number | undefined,
+  toMicros: number | undefined,
+): Promise<string> {
+  const stored = await store.count(ref);
+  return stored === 0
+    ? `no snapshots stored for ${describeRef(ref)}; see what is stored with: l1-query --list`
+    : `no snapshots of ${describeRef(ref)}${describeRange(fromMicros, toMicros)} (${stored.toLocaleString('en-US')} stored in all; l1-query --list shows their times)`;
 }
 
 async function runRange(store: RedisStore, plan: Extract<QueryPlan, { mode: 'range' }>): Promise<number> {
@@ -195,7 +201,7 @@ async function runRange(store: RedisStore, plan: Extract<QueryPlan, { mode: 'ran
     stats?.add(s);
     chart?.add(chartPoint(s));
   }
-  if (count === 0) say(`no snapshots of ${describeRef(plan.ref)}${describeRange(fromMicros, toMicros)}`);
+  if (count === 0 && limit !== 0) say(await emptyNote(store, plan.ref, fromMicros, toMicros));
   for (const note of await archiveNotes(store, [plan.ref], fromMicros, toMicros, [count])) say(note);
   if (stats) {
     const record = stats.result(plan.ref, { fromMicros, toMicros });
@@ -299,6 +305,13 @@ async function runExport(
   say(
     `wrote ${count.toLocaleString('en-US')} snapshot${count === 1 ? '' : 's'} of ${what}${describeRange(fromMicros, toMicros)} to ${where}`,
   );
+  if (count === 0 && limit !== 0) {
+    if (plan.ref) say(await emptyNote(store, plan.ref, fromMicros, toMicros));
+    else if (refs.length === 0)
+      say(
+        `no products stored${plan.exchange ? ` for ${plan.exchange}` : ''}; see what is stored with: l1-query --list`,
+      );
+  }
   for (const note of await archiveNotes(store, refs.slice(0, counts.length), fromMicros, toMicros, counts))
     say(note);
   return EXIT_OK;

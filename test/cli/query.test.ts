@@ -228,6 +228,15 @@ describe('every format, parsed back and compared with what is stored', () => {
       'time,exchange,product_id,bid,bid_size,ask,ask_size,mid,spread,spread_bps,sequence,received_at,key\n',
     );
     expect((await query([...empty, '--format', 'ndjson'])).stdout).toBe('');
+    // Stats and a Parquet export say the same, so an empty file is never a silent surprise.
+    const inRange = /no snapshots of coinbase BTC-USD from 2030-01-01T00:00:00\.000000Z on \(4 stored/;
+    const stats = await query([...empty, '--stats']);
+    expect(stats.code).toBe(0);
+    expect(stats.stderr).toMatch(inRange);
+    const parquet = await query([...empty, '--format', 'parquet', '--out', join(dir, 'empty.parquet')]);
+    expect(parquet.code).toBe(0);
+    expect(parquet.stderr).toMatch(/^l1-query: wrote 0 snapshots of coinbase BTC-USD from 2030-/);
+    expect(parquet.stderr).toMatch(inRange);
     const unknown = await query(['--product-id', 'DOGE-USD']);
     expect(unknown.code).toBe(0);
     expect(unknown.stderr).toMatch(
