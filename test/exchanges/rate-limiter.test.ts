@@ -15,12 +15,15 @@ it('runs below the documented limit by the safety margin, burst first, then even
   expect(Math.max(...times)).toBeGreaterThanOrEqual(480);
   // The bucket's promise, whatever the timers' jitter on a busy machine: any span of time holds at
   // most burst + rate × span grants (a late timer may let two go close together, never more). A
-  // grant is observed when its callback runs, up to a few ms after it was made: 5 ms of slack.
+  // grant is observed when its callback runs, after it was made. Only spans that start in the
+  // burst come near the bound, and the burst is granted at t0: its first observation shows how
+  // late callbacks ran then (11 ms was seen on a loaded machine), plus 5 ms of slack.
   const sorted = [...times].sort((a, b) => a - b);
+  const slack = (sorted[0] ?? 0) + 5;
   for (let i = 0; i < sorted.length; i++)
     for (let j = i; j < sorted.length; j++) {
-      const span = ((sorted[j] as number) - (sorted[i] as number)) / 1000;
-      expect(j - i + 1).toBeLessThanOrEqual(5 + 20 * (span + 0.005));
+      const span = ((sorted[j] as number) - (sorted[i] as number) + slack) / 1000;
+      expect(j - i + 1).toBeLessThanOrEqual(5 + 20 * span);
     }
 });
 
