@@ -4,11 +4,23 @@
  * and taken over; one held by a live process, or by any process on another host, is reported to
  * the caller, which says so in its own words.
  *
+ * Two starters that find the same stale lock do not both take it over (the rename in
+ * acquirePidLock); three at the very same instant could, in a window of microseconds.
+ *
  * A pid file cannot tell a recycled pid from its owner. Two mitigations: a lock naming our own pid
  * (a container restart gives the same pid every time) counts as stale; and a lock from another host
  * (a shared volume) is never taken over, since its pid means nothing here.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { code } from './fs-errors.js';
 
@@ -38,34 +50,90 @@ export type LockAttempt =
 export function acquirePidLock(path: string): LockAttempt {
   const me: LockHolder = { pid: process.pid, host: hostname() };
   let tookOverFrom: LockHolder | undefined;
-  // Twice at most: a stale lock is removed once, then O_EXCL decides between racing starters.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, `${me.pid}\n${me.host}\n`);
-      } finally {
-        closeSync(fd);
-      }
+  // A few rounds at most: a stale lock is moved aside once, then creation decides between starters.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createLock(path, me)) {
       const lock: PidLock = { path, release: () => release(path, me) };
       if (tookOverFrom) lock.tookOverFrom = tookOverFrom;
       return { kind: 'acquired', lock };
-    } catch (err) {
-      if (code(err) !== 'EEXIST') throw err;
     }
     const holder = readHolder(path);
     if (holder && holder.host !== me.host) return { kind: 'held', holder, otherHost: true };
     if (holder && holder.pid !== me.pid && isAlive(holder.pid))
       return { kind: 'held', holder, otherHost: false };
-    // Stale: its process is gone (or the lock was never completed: a crash between create and write).
-    tookOverFrom = holder ?? { pid: 0, host: me.host };
+    // Stale: its process is gone (or an older version crashed between create and write). Remove it
+    // only if it is still the lock judged stale: renaming is atomic, so of two starters that judged
+    // the same lock stale one moves it aside, and the other moves the winner's fresh lock instead,
+    // sees that, puts it back and reports it held.
+    const aside = `${path}.${me.pid}.stale`;
     try {
-      unlinkSync(path);
+      renameSync(path, aside);
     } catch (err) {
-      if (code(err) !== 'ENOENT') throw err;
+      if (code(err) === 'ENOENT') continue; // another starter moved it: creation decides
+      throw err;
     }
+    const moved = readHolder(aside);
+    if (moved?.pid !== holder?.pid || moved?.host !== holder?.host) {
+      putBack(aside, path);
+      return moved ? { kind: 'held', holder: moved, otherHost: moved.host !== me.host } : { kind: 'raced' };
+    }
+    unlinkQuietly(aside);
+    tookOverFrom = holder ?? { pid: 0, host: me.host };
   }
   return { kind: 'raced' };
+}
+
+/**
+ * Creates the lock with its content in one step: written to a file of our own, then hard-linked
+ * into place, which fails if the lock exists. So no starter ever reads a lock half written. A file
+ * system without hard links gets O_EXCL creation, then the write.
+ */
+function createLock(path: string, me: LockHolder): boolean {
+  const content = `${me.pid}\n${me.host}\n`;
+  const own = `${path}.${me.pid}.new`;
+  writeFileSync(own, content);
+  try {
+    linkSync(own, path);
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code(err) ?? '')) throw err;
+  } finally {
+    unlinkQuietly(own);
+  }
+  try {
+    const fd = openSync(path, 'wx');
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** Puts a live lock moved aside by mistake back, unless yet another starter took its place. */
+function putBack(aside: string, path: string): void {
+  try {
+    linkSync(aside, path);
+  } catch (err) {
+    if (code(err) !== 'EEXIST' && !NO_HARD_LINKS.has(code(err) ?? '')) throw err;
+    if (code(err) !== 'EEXIST') renameSync(aside, path);
+  }
+  unlinkQuietly(aside);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
 }
 
 /** The holder named in a lock file; a file without a host line (an older version's) is this host's. */

@@ -2,9 +2,11 @@
  * The lock file that keeps one process per directory (spool and archive): held by a live process
  * or another host, taken over from a dead one, released only by its owner.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { LOCK_NAME, lockArchiveDir } from '../../src/archive/archive-lock.js';
 import { EXIT_FAILURE } from '../../src/errors.js';
@@ -58,3 +60,35 @@ it("l1-archive's lock: a second archiver is told who holds the directory (exit 1
     `another archiver (pid 1 on host box-b) is writing to ${dir}; try again when it is done (if it is gone, delete ${path})`,
   );
 });
+
+const PID_LOCK = fileURLToPath(new URL('../../dist/pid-lock.js', import.meta.url));
+
+/** One starter in a child process: waits for the agreed instant, tries, holds what it got a while. */
+function starter(path: string, at: number): Promise<string> {
+  const script = `import { acquirePidLock } from ${JSON.stringify(PID_LOCK)};
+    while (Date.now() < ${at}) {}
+    const r = acquirePidLock(${JSON.stringify(path)});
+    process.stdout.write(r.kind);
+    if (r.kind === 'acquired') setTimeout(() => {}, 1000);`;
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    ),
+  );
+}
+
+it('of ten starters that find the same stale lock at the same instant, exactly one takes it', async () => {
+  const dir = tempDir('l1-lock-race-');
+  const path = join(dir, 'x.lock');
+  const dead = await deadPid();
+  // Before a takeover moved the stale lock aside first, every round here gave two or three owners.
+  for (let round = 0; round < 3; round++) {
+    writeFileSync(path, `${dead}\n${hostname()}\n`);
+    const at = Date.now() + 600; // time for every child to start and load the module
+    const kinds = await Promise.all(Array.from({ length: 10 }, () => starter(path, at)));
+    expect(kinds.filter((k) => k === 'acquired')).toHaveLength(1);
+    expect(kinds.filter((k) => k !== 'acquired' && k !== 'held' && k !== 'raced')).toEqual([]);
+  }
+  // Nothing left behind but the lock (the last owner exited without releasing it).
+  expect(readdirSync(dir)).toEqual(['x.lock']);
+}, 20_000);
