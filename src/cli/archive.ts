@@ -5,7 +5,6 @@
  * --archive-dir` runs in the background, as a child process.
  */
 import { prepareArchiveRoot } from '../archive/archive-root.js';
-import { DEFAULTS } from '../config.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { DEFAULT_EXCHANGE, EXCHANGE_IDS, parseExchangeName } from '../exchanges/exchange-ids.js';
 import { accessHint } from '../fs-errors.js';
@@ -17,7 +16,7 @@ import { parseTimeInput } from '../time-input.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
 import { attachEnvVars } from './env-options.js';
 import { newProgram, positiveInt } from './options.js';
-import { addRedisTlsOptions, REDIS_FLAGS, resolveRedisTarget } from './redis-options.js';
+import { addRedisOptions, REDIS_FLAGS, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-archive';
@@ -56,19 +55,14 @@ function buildProgram() {
     .option('--product-id <id>', 'only this product (default: every stored product)')
     .option('--exchange <name>', `only this venue (${EXCHANGE_IDS.join(', ')}); with --product-id, its venue`)
     .option('--max-file-rows <n>', 'most snapshots per file (default 500000)', positiveInt('--max-file-rows'))
-    .option('--json', 'print the result as JSON')
-    .option(
-      '--redis-url <url>',
-      `Redis to read from (env REDIS_URL; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
-    )
-    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster');
+    .option('--json', 'print the result as JSON');
 }
 
 const say = (text: string) => process.stderr.write(`${TOOL}: ${text}\n`);
 
 async function main(argv: string[]): Promise<number> {
   // Like l1-query, only the Redis connection flags read environment variables (L1_REDIS_URL, …).
-  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { only: REDIS_FLAGS, argv });
+  const program = attachEnvVars(addRedisOptions(buildProgram(), 'archive from'), { only: REDIS_FLAGS, argv });
   program.parse(argv);
   const flags = program.opts<ArchiveFlags>();
   if (program.args.length > 0) {

@@ -22,7 +22,7 @@ import { configReport } from './config-report.js';
 import { attachEnvVars, optionOrigin } from './env-options.js';
 import { addMetricsOptions, startMetricsIfAsked } from './metrics-options.js';
 import { byteSize, duration, newProgram, positiveInt } from './options.js';
-import { addRedisTlsOptions, redisConnectionArgs, resolveRedisTarget } from './redis-options.js';
+import { addRedisOptions, redisConnectionArgs, resolveRedisTarget } from './redis-options.js';
 import { runMain } from './run-main.js';
 
 const TOOL = 'l1-fetch';
@@ -108,11 +108,6 @@ function buildProgram() {
     ].join('\n'),
   )
     .requiredOption('--csv <file>', 'CSV file with a product_id column')
-    .option(
-      '--redis-url <url>',
-      `Redis to write to: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
-    )
-    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster')
     .option(
       '--shard <K/N>',
       'capture only the K-th of N stable shares of the CSV (run N processes, K = 1..N, to split it)',
@@ -254,7 +249,7 @@ function nonNegativeInt(flag: string): (v: string) => number {
 
 async function main(argv: string[]): Promise<number> {
   // Options other modules add get their L1_… variable too: attached once everything is built.
-  const program = attachEnvVars(addMetricsOptions(addRedisTlsOptions(buildProgram())), { argv });
+  const program = attachEnvVars(addMetricsOptions(addRedisOptions(buildProgram(), 'write to')), { argv });
   program.parse(argv);
   const flags = program.opts<FetchFlags>();
 

@@ -4,7 +4,6 @@
  * the product list, statistics, charts, a live follow, and pruning by hand. The flags become a
  * checked plan in src/query/query-plan.ts; this file connects, runs the plan and prints.
  */
-import { DEFAULTS } from '../config.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { EXCHANGE_IDS } from '../exchanges/exchange-ids.js';
 import { archiveNotes } from '../query/archive-note.js';
@@ -30,7 +29,7 @@ import { RedisStore } from '../store/redis-store.js';
 import { fromEpochMicros, nowMicros } from '../timestamp.js';
 import { attachEnvVars } from './env-options.js';
 import { newProgram } from './options.js';
-import { addRedisTlsOptions, REDIS_FLAGS, type RedisTarget, resolveRedisTarget } from './redis-options.js';
+import { addRedisOptions, REDIS_FLAGS, type RedisTarget, resolveRedisTarget } from './redis-options.js';
 import { runMain, startExitDeadline } from './run-main.js';
 
 const TOOL = 'l1-query';
@@ -115,12 +114,7 @@ function buildProgram() {
     .option('--chart-out <file>', 'write that chart to FILE.svg or FILE.png')
     .option('--prune', 'remove stored snapshots older than --before')
     .option('--before <time>', 'with --prune: remove snapshots strictly older than this')
-    .option('--yes', 'with --prune: do not ask for confirmation')
-    .option(
-      '--redis-url <url>',
-      `Redis to read from: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
-    )
-    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster');
+    .option('--yes', 'with --prune: do not ask for confirmation');
 }
 
 const out = process.stdout;
@@ -374,7 +368,7 @@ async function runFollow(
 
 async function main(argv: string[]): Promise<number> {
   // Only the connection flags read the environment: a stray L1_YES must never confirm a prune.
-  const program = attachEnvVars(addRedisTlsOptions(buildProgram()), { only: REDIS_FLAGS, argv });
+  const program = attachEnvVars(addRedisOptions(buildProgram(), 'read from'), { only: REDIS_FLAGS, argv });
   program.parse(argv);
   const flags = program.opts<QueryFlags & { redisUrl?: string }>();
   if (program.args.length > 0) {

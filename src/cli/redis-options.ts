@@ -1,10 +1,10 @@
 /**
- * The Redis connection flags both CLIs share beyond --redis-url: TLS files and the insecure
- * switch. They are grouped under "Redis connection" in --help, and turned here into the URL and
- * ioredis options to connect with, every file checked before anything else happens.
+ * The Redis connection flags every CLI shares: the URL, --cluster, TLS files and the insecure
+ * switch. They are declared and grouped under "Redis connection" in --help here, and turned here
+ * into the URL and ioredis options to connect with, every file checked before anything else happens.
  */
 import type { Command } from 'commander';
-import { resolveRedisUrl } from '../config.js';
+import { DEFAULTS, resolveRedisUrl } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { ConnectOptions } from '../store/redis-connection.js';
 import { hasTlsOptions, loadRedisTls, type NamedFile, type RedisTlsFiles } from '../store/redis-tls.js';
@@ -23,9 +23,17 @@ export const REDIS_FLAGS = [
 
 const GROUP = 'Redis connection:';
 
-/** Adds the TLS flags and groups them with --redis-url in --help. */
-export function addRedisTlsOptions(program: Command): Command {
+/**
+ * Adds every Redis connection flag, grouped under one heading in --help. `purpose` completes
+ * "Redis to …" in the --redis-url line: what the tool does with it.
+ */
+export function addRedisOptions(program: Command, purpose: string): Command {
   program
+    .option(
+      '--redis-url <url>',
+      `Redis to ${purpose}: redis:// or rediss://, user and password in the URL (REDIS_URL also works; default ${DEFAULTS.redisUrl}); a Redis Cluster: redis+cluster://host:port[,host:port…]`,
+    )
+    .option('--cluster', 'the --redis-url node belongs to a Redis Cluster')
     .option(
       '--redis-tls-ca <file>',
       'CA certificate(s), PEM, to verify a rediss:// server (instead of the system CAs)',
