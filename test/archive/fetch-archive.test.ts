@@ -10,7 +10,7 @@ import { nowMicros } from '../../src/timestamp.js';
 import { tape } from '../query/fixtures.js';
 import { readParquet } from '../support/duckdb-reader.js';
 import { FakeCoinbase } from '../support/fake-coinbase.js';
-import { FETCH_BIN, runCli } from '../support/run-cli.js';
+import { FETCH_BIN, runCli, startFetch, waitForStderr } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
 import { expectedRow, storedHashes } from './expected-rows.js';
 
@@ -50,23 +50,16 @@ describe('l1-fetch --archive-dir', () => {
 
     // An L1_REDIS_URL left in the environment names another Redis: --redis-url wins, for the
     // capture and for its archive pass alike.
-    const r = await runCli(
-      FETCH_BIN,
-      fetchArgs(
-        csv,
-        '--interval',
-        '250ms',
-        '--duration',
-        '4s',
-        '--archive-dir',
-        archiveDir,
-        '--archive-after',
-        '1d',
-      ),
-      { env: { L1_REDIS_URL: 'redis://127.0.0.1:1' } },
+    const run = startFetch(
+      fetchArgs(csv, '--interval', '250ms', '--archive-dir', archiveDir, '--archive-after', '1d'),
+      { L1_REDIS_URL: 'redis://127.0.0.1:1' },
     );
+    // Stopped once the pass has reported, not after a fixed time: a busy machine starts it later.
+    const archived = /archived 20 snapshot\(s\) older than 1d into 1 file\(s\) under /;
+    await waitForStderr(run, archived);
+    const r = await run.stop();
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/archived 20 snapshot\(s\) older than 1d into 1 file\(s\) under /);
+    expect(r.stderr).toMatch(archived);
 
     const { rows } = await readParquet(join(archiveDir, '**/*.parquet'));
     expect(rows).toEqual(before.map(expectedRow));

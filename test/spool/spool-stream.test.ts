@@ -6,9 +6,10 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
-import { readStored, startFetch, waitForStored, writeCsv } from '../stream/stream-harness.js';
+import { readStored, waitForStored, writeCsv } from '../stream/stream-harness.js';
 import { FakeCoinbaseStream } from '../support/fake-stream-venues.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { startFetch } from '../support/run-cli.js';
 import { segmentFiles, spooledRecords, tempDir } from '../support/spool-files.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,11 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeBinanceStream } from '../support/fake-stream-venues.js';
 import { FakeBinance } from '../support/fake-venues.js';
+import { startFetch } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
 import {
   expectStoredAsShown,
   readStored,
-  startFetch,
   streamArgs,
   venueCounters,
   waitForStored,

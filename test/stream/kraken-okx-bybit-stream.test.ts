@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeId } from '../../src/exchanges/exchange-ids.js';
 import { FakeBybitStream, FakeKrakenStream, FakeOkxStream } from '../support/fake-stream-venues.js';
 import type { FakeWsVenue } from '../support/fake-ws-venue.js';
+import { startFetch } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
 import {
   expectStoredAsShown,
   readStored,
-  startFetch,
   streamArgs,
   venueCounters,
   waitForStored,

@@ -7,16 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeBinanceStream, FakeCoinbaseStream } from '../support/fake-stream-venues.js';
 import { FakeBinance } from '../support/fake-venues.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { FETCH_BIN, runCli } from '../support/run-cli.js';
+import { FETCH_BIN, runCli, startFetch } from '../support/run-cli.js';
 import { useTestRedis } from '../support/test-redis.js';
-import {
-  expectStoredAsShown,
-  readStored,
-  startFetch,
-  streamArgs,
-  waitForStored,
-  writeCsv,
-} from './stream-harness.js';
+import { expectStoredAsShown, readStored, streamArgs, waitForStored, writeCsv } from './stream-harness.js';
 
 const redis = useTestRedis();
 let coinbase: FakeCoinbaseStream;

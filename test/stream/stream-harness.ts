@@ -2,7 +2,6 @@
  * What the streaming tests share: starting the built l1-fetch in --stream mode against a fake,
  * reading back what it stored, and comparing that with what the fake showed.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,6 @@ import type { ExchangeId } from '../../src/exchanges/exchange-ids.js';
 import { indexKey } from '../../src/store/keys.js';
 import { expectedTops } from '../support/fake-stream-venues.js';
 import type { ShownTop } from '../support/fake-ws-venue.js';
-import { type CliResult, FETCH_BIN, runCli } from '../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1-stream-'));
 
@@ -32,42 +30,6 @@ export function streamArgs(
 ): string[] {
   const csv = writeCsv(products.map((p) => [p, venue] as const));
   return ['--csv', csv, '--stream', '--ws-url', `${venue}=${wsUrl}`, '--redis-url', redisUrl, ...more];
-}
-
-export interface RunningCli {
-  readonly stderr: () => string;
-  /** Sends a signal (SIGTERM by default) and resolves with what the run printed and its exit code. */
-  stop(signal?: NodeJS.Signals): Promise<CliResult>;
-  /** Resolves when the process ends by itself. */
-  readonly done: Promise<CliResult>;
-}
-
-/** Starts `l1-fetch` and returns at once; the caller drives the fake, then stops it. */
-export function startFetch(
-  args: readonly string[],
-  env: Record<string, string | undefined> = {},
-): RunningCli {
-  let child: ChildProcess | undefined;
-  let stderr = '';
-  const done = runCli(FETCH_BIN, args, {
-    env,
-    timeoutMs: 60_000,
-    onSpawn: (_pid, spawned) => {
-      child = spawned;
-      // What it has said so far, while it runs (runCli hands over the whole of it at the end).
-      spawned.stderr?.on('data', (d: Buffer | string) => {
-        stderr += d.toString();
-      });
-    },
-  });
-  return {
-    stderr: () => stderr,
-    done,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
-      child?.kill(signal);
-      return done;
-    },
-  };
 }
 
 export interface StoredTop {

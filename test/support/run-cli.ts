@@ -1,5 +1,5 @@
 /** Runs a built CLI (dist/cli/*.js) as a user would, and captures what it printed and its exit code. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface CliResult {
@@ -55,4 +55,50 @@ export function runCli(bin: string, args: readonly string[], options: RunOptions
     else child.stdin.end();
     if (child.pid !== undefined) options.onSpawn?.(child.pid, child);
   });
+}
+
+export interface RunningCli {
+  readonly stderr: () => string;
+  /** Sends a signal (SIGTERM by default) and resolves with what the run printed and its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<CliResult>;
+  /** Resolves when the process ends by itself. */
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `l1-fetch` and returns at once; the caller drives the fake, then stops it. */
+export function startFetch(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): RunningCli {
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const done = runCli(FETCH_BIN, args, {
+    env,
+    timeoutMs: 60_000,
+    onSpawn: (_pid, spawned) => {
+      child = spawned;
+      // What it has said so far, while it runs (runCli hands over the whole of it at the end).
+      spawned.stderr?.on('data', (d: Buffer | string) => {
+        stderr += d.toString();
+      });
+    },
+  });
+  return {
+    stderr: () => stderr,
+    done,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      child?.kill(signal);
+      return done;
+    },
+  };
+}
+
+/** Resolves once what `run` wrote to stderr matches `pattern`; fails (naming it) after `timeoutMs`. */
+export async function waitForStderr(run: RunningCli, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!pattern.test(run.stderr())) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for ${pattern} on stderr; it said:\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
