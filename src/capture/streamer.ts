@@ -191,9 +191,19 @@ export class Streamer implements FeedHandler {
     }
   }
 
-  onOpen(conn: FeedConnection): void {
+  onOpen(conn: FeedConnection, handover: string | undefined): void {
     const c = this.carried.get(conn);
     if (!c) return;
+    if (handover) {
+      // Its predecessor is still open and closes once this one delivers: no gap, no reconnect.
+      this.log.info(`${conn.label}: handing over to a fresh connection (${handover}); no gap`, {
+        event: 'handover',
+        exchange: c.adapter.id,
+        connection: conn.label,
+        reason: handover,
+      });
+      return;
+    }
     c.venue.open += 1;
     c.quoted.clear();
     // The stream is reachable again: its products leave REST polling (if it fails again, they go back).
@@ -207,6 +217,15 @@ export class Streamer implements FeedHandler {
       });
     }
     if (c.adapter.restSnapshotOnConnect) void this.restSnapshot(c);
+  }
+
+  onHandoverFailed(conn: FeedConnection, reason: string, retryInMs: number): void {
+    const c = this.carried.get(conn);
+    if (!c) return;
+    this.log.warn(
+      `${conn.label}: a fresh connection failed (${reason}); the current one goes on, trying again in ${formatDuration(retryInMs)}`,
+      { event: 'handover_failed', exchange: c.adapter.id, connection: conn.label, reason },
+    );
   }
 
   onDown(conn: FeedConnection, info: DownInfo): void {

@@ -60,16 +60,18 @@ describe('l1-fetch --stream (binance bookTicker)', () => {
     await waitForStored(redis.client(), 'binance', 'BTC-USDT', 3);
     await waitForStored(redis.client(), 'binance', 'ETH-USDT', 2);
 
-    // Announced cut: reconnect at once, read the tops over REST again (unchanged: nothing stored).
+    // Announced cut: make-before-break. A fresh connection opens while the old one still
+    // delivers; a change during the overlap comes on both and is stored once; the old one closes
+    // once the new one has delivered. No REST read: nothing was missed, and a REST answer racing
+    // the stream could store an older top.
     const restReads = rest.count('/api/v3/ticker/bookTicker');
     ws.serverShutdown();
-    await ws.until(() => ws.accepted === 2 && ws.openConnections === 1, 'a reconnect after serverShutdown');
-    await ws.until(
-      () => rest.count('/api/v3/ticker/bookTicker') > restReads,
-      'a REST read after the reconnect',
-    );
+    await ws.until(() => ws.accepted === 2 && ws.openConnections === 2, 'a successor beside the old socket');
     move('BTC-USDT', ['97000.08000000', '1.00000000'], ['97000.09000000', '1.00000000']);
-    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 4);
+    await ws.until(() => ws.openConnections === 1, 'the old socket closed after the handover');
+    move('BTC-USDT', ['97000.10000000', '1.00000000'], ['97000.11000000', '1.00000000']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 5);
+    expect(rest.count('/api/v3/ticker/bookTicker')).toBe(restReads);
 
     const r = await run.stop('SIGTERM');
     expect(r.code, r.stderr).toBe(0);
@@ -91,9 +93,41 @@ describe('l1-fetch --stream (binance bookTicker)', () => {
     const btc = await readStored(redis.client(), 'binance', 'BTC-USDT');
     expect(btc.every((s) => s.timestampSource === 'received' && s.nativeSymbol === 'BTCUSDT')).toBe(true);
     const v = venueCounters(r.stderr, 'binance');
-    expect(v).toMatchObject({ reconnects: 1, gaps: 1 });
-    expect(r.stderr).toMatch(/the venue announced a close: serverShutdown/);
+    // A handover is no reconnect, and the overlap's second copies are neither gaps nor duplicates.
+    expect(v).toMatchObject({ reconnects: 0, gaps: 1, duplicates: 0 });
+    expect(r.stderr).toMatch(
+      /binance#1: handing over to a fresh connection \(the venue announced a close: serverShutdown\); no gap/,
+    );
+    expect(r.stderr).not.toMatch(/"event":"disconnected"/);
   });
+
+  it('a successor that cannot connect leaves the old socket delivering, and is tried again', async () => {
+    rest.set('BTCUSDT', { bid: ['1.00', '1'], ask: ['1.01', '1'] });
+    const run = startFetch(args(['BTC-USDT']));
+    await ws.subscribed(['BTCUSDT']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 1);
+    ws.refuseStatus = 503;
+    ws.serverShutdown();
+    await ws.until(() => /"event":"handover_failed"/.test(run.stderr()), 'the failed handover', 5000);
+    // The announced socket still delivers meanwhile.
+    move('BTC-USDT', ['1.02', '3'], ['1.03', '1']);
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 2);
+    ws.refuseStatus = undefined;
+    await ws.until(() => ws.accepted === 2 && ws.openConnections === 2, 'the second try', 10_000);
+    move('BTC-USDT', ['1.04', '3'], ['1.05', '1']);
+    await ws.until(() => ws.openConnections === 1, 'the handover');
+    await waitForStored(redis.client(), 'binance', 'BTC-USDT', 3);
+    const r = await run.stop('SIGTERM');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /binance#1: a fresh connection failed \(the server refused the WebSocket upgrade with HTTP 503\); the current one goes on, trying again in 5s/,
+    );
+    expect(venueCounters(r.stderr, 'binance')).toMatchObject({ reconnects: 0 });
+    await expectStoredAsShown(redis.client(), 'binance', [
+      { productId: 'BTC-USDT', bid: ['1.00', '1'], ask: ['1.01', '1'], timestamp: undefined, sequence: '' },
+      ...ws.shown,
+    ]);
+  }, 30_000);
 
   it('reconnects a feed that goes silent (no data, no server pings) past --feed-timeout', async () => {
     rest.set('BTCUSDT', { bid: ['1.00', '1'], ask: ['1.01', '1'] });
