@@ -4,8 +4,9 @@
  * and taken over; one held by a live process, or by any process on another host, is reported to
  * the caller, which says so in its own words.
  *
- * Two starters that find the same stale lock do not both take it over (the rename in
- * acquirePidLock); three at the very same instant could, in a window of microseconds.
+ * Starters that find the same stale lock at once do not both take it over: the stale lock is
+ * removed only under a short-lived takeover guard (removeStale), and the lock itself is created
+ * whole by a hard link, which only one starter can win.
  *
  * A pid file cannot tell a recycled pid from its owner. Two mitigations: a lock naming our own pid
  * (a container restart gives the same pid every time) counts as stale; and a lock from another host
@@ -13,10 +14,11 @@
  */
 import {
   closeSync,
+  existsSync,
   linkSync,
   openSync,
   readFileSync,
-  renameSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -39,7 +41,7 @@ export interface PidLock {
 
 /**
  * `held`: by a live process on this host, or by any process on another (`otherHost`); `raced`:
- * another starter took the lock while this one removed a stale one. Other file-system errors are
+ * the lock kept changing hands while this starter looked (other starters at the same moment). Other file-system errors are
  * thrown as they are.
  */
 export type LockAttempt =
@@ -50,7 +52,7 @@ export type LockAttempt =
 export function acquirePidLock(path: string): LockAttempt {
   const me: LockHolder = { pid: process.pid, host: hostname() };
   let tookOverFrom: LockHolder | undefined;
-  // A few rounds at most: a stale lock is moved aside once, then creation decides between starters.
+  // A few rounds at most: a stale lock is removed under the takeover guard, then creation decides.
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createLock(path, me)) {
       const lock: PidLock = { path, release: () => release(path, me) };
@@ -61,26 +63,57 @@ export function acquirePidLock(path: string): LockAttempt {
     if (holder && holder.host !== me.host) return { kind: 'held', holder, otherHost: true };
     if (holder && holder.pid !== me.pid && isAlive(holder.pid))
       return { kind: 'held', holder, otherHost: false };
-    // Stale: its process is gone (or an older version crashed between create and write). Remove it
-    // only if it is still the lock judged stale: renaming is atomic, so of two starters that judged
-    // the same lock stale one moves it aside, and the other moves the winner's fresh lock instead,
-    // sees that, puts it back and reports it held.
-    const aside = `${path}.${me.pid}.stale`;
-    try {
-      renameSync(path, aside);
-    } catch (err) {
-      if (code(err) === 'ENOENT') continue; // another starter moved it: creation decides
-      throw err;
-    }
-    const moved = readHolder(aside);
-    if (moved?.pid !== holder?.pid || moved?.host !== holder?.host) {
-      putBack(aside, path);
-      return moved ? { kind: 'held', holder: moved, otherHost: moved.host !== me.host } : { kind: 'raced' };
-    }
-    unlinkQuietly(aside);
-    tookOverFrom = holder ?? { pid: 0, host: me.host };
+    // Stale: its process is gone (or an older version crashed between create and write).
+    if (removeStale(path, holder, me)) tookOverFrom = holder ?? { pid: 0, host: me.host };
   }
   return { kind: 'raced' };
+}
+
+/** How long a takeover guard may stand before it counts as left by a crash (it lives microseconds). */
+const GUARD_STALE_MS = 10_000;
+/** How long a starter waits for another's takeover before looking at the lock again. */
+const GUARD_WAIT_MS = 1_000;
+
+/**
+ * Removes a stale lock, if it is still the one judged stale. Removal is the only step that can
+ * hurt a live owner (a starter that judged the old lock stale could remove the fresh lock of one
+ * that took it over meanwhile), so it happens only under a takeover guard, a second lock file held
+ * for microseconds: of starters that judged the same lock stale, one removes it and the others
+ * wait, then find the new owner. Creating the lock needs no guard: the hard link decides.
+ * Returns whether this call removed it.
+ */
+function removeStale(path: string, stale: LockHolder | undefined, me: LockHolder): boolean {
+  const guard = `${path}.takeover`;
+  const waitUntil = Date.now() + GUARD_WAIT_MS;
+  while (!createLock(guard, me)) {
+    if (guardAgeMs(guard) > GUARD_STALE_MS) unlinkQuietly(guard);
+    else if (Date.now() > waitUntil) return false;
+    else sleepSync(2);
+  }
+  try {
+    // Gone (a starter created nothing yet: creation decides) or replaced meanwhile: leave it.
+    // While the stale file stands no starter can create a lock, so removing it removes only it.
+    if (!existsSync(path)) return false;
+    const now = readHolder(path);
+    if (now?.pid !== stale?.pid || now?.host !== stale?.host) return false;
+    unlinkQuietly(path);
+    return true;
+  } finally {
+    unlinkQuietly(guard);
+  }
+}
+
+function guardAgeMs(guard: string): number {
+  try {
+    return Date.now() - statSync(guard).mtimeMs;
+  } catch {
+    return 0; // just removed: try again
+  }
+}
+
+/** Blocks the thread briefly: lock acquisition is synchronous, and this wait is rare and short. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
@@ -116,17 +149,6 @@ function createLock(path: string, me: LockHolder): boolean {
 }
 
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
-
-/** Puts a live lock moved aside by mistake back, unless yet another starter took its place. */
-function putBack(aside: string, path: string): void {
-  try {
-    linkSync(aside, path);
-  } catch (err) {
-    if (code(err) !== 'EEXIST' && !NO_HARD_LINKS.has(code(err) ?? '')) throw err;
-    if (code(err) !== 'EEXIST') renameSync(aside, path);
-  }
-  unlinkQuietly(aside);
-}
 
 function unlinkQuietly(path: string): void {
   try {
