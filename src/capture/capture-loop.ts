@@ -345,6 +345,7 @@ function venueJson(v: VenueStreamStats) {
     exchange: v.exchange,
     connections: v.connections,
     reconnects: v.reconnects,
+    handovers: v.handovers,
     resyncs: v.resyncs,
     gaps: v.gaps,
     duplicates: v.duplicates,
@@ -442,6 +443,7 @@ function printSummary(
     'VENUE',
     'CONNECTIONS',
     'RECONNECTS',
+    'HANDOVERS',
     'RESYNCS',
     'GAPS',
     'DUPLICATES',
@@ -449,9 +451,19 @@ function printSummary(
     'REST FALLBACKS',
   ];
   const venueBody = venues.map((v) =>
-    [v.exchange, v.connections, v.reconnects, v.resyncs, v.gaps, v.duplicates, v.malformed, v.fallbacks].map(
-      String,
-    ),
+    [
+      v.exchange,
+      v.connections,
+      v.reconnects,
+      v.handovers,
+      v.resyncs,
+      v.gaps,
+      v.duplicates,
+      v.malformed,
+      v.fallbacks,
+    ].map(String),
   );
-  out.write(`\n${renderTable(venueHeader, venueBody, ['left', ...Array<Align>(7).fill('right')])}\n`);
+  out.write(
+    `\n${renderTable(venueHeader, venueBody, ['left', ...Array<Align>(venueHeader.length - 1).fill('right')])}\n`,
+  );
 }

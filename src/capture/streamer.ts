@@ -57,6 +57,8 @@ export interface VenueStreamStats {
   /** Connections open right now. */
   open: number;
   reconnects: number;
+  /** Connections replaced make-before-break (rotation, announced close): no gap. */
+  handovers: number;
   /** Products re-snapshotted after their state was found inconsistent. */
   resyncs: number;
   /** Proven missed updates, resets and restarts. */
@@ -137,6 +139,7 @@ export class Streamer implements FeedHandler {
         connections: 0,
         open: 0,
         reconnects: 0,
+        handovers: 0,
         resyncs: 0,
         gaps: 0,
         duplicates: 0,
@@ -195,6 +198,7 @@ export class Streamer implements FeedHandler {
     const c = this.carried.get(conn);
     if (!c) return;
     if (handover) {
+      c.venue.handovers += 1;
       // Its predecessor is still open and closes once this one delivers: no gap, no reconnect.
       this.log.info(`${conn.label}: handing over to a fresh connection (${handover}); no gap`, {
         event: 'handover',

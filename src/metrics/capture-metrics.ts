@@ -128,6 +128,11 @@ export class CaptureMetrics {
         (v) => v.reconnects,
       ],
       [
+        'l1_stream_handovers_total',
+        'Stream connections replaced make-before-break (rotation, announced close; no gap), by venue',
+        (v) => v.handovers,
+      ],
+      [
         'l1_stream_resyncs_total',
         'Products re-snapshotted after their book was found inconsistent, by venue',
         (v) => v.resyncs,

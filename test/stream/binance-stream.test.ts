@@ -94,7 +94,7 @@ describe('l1-fetch --stream (binance bookTicker)', () => {
     expect(btc.every((s) => s.timestampSource === 'received' && s.nativeSymbol === 'BTCUSDT')).toBe(true);
     const v = venueCounters(r.stderr, 'binance');
     // A handover is no reconnect, and the overlap's second copies are neither gaps nor duplicates.
-    expect(v).toMatchObject({ reconnects: 0, gaps: 1, duplicates: 0 });
+    expect(v).toMatchObject({ reconnects: 0, handovers: 1, gaps: 1, duplicates: 0 });
     expect(r.stderr).toMatch(
       /binance#1: handing over to a fresh connection \(the venue announced a close: serverShutdown\); no gap/,
     );
@@ -122,7 +122,7 @@ describe('l1-fetch --stream (binance bookTicker)', () => {
     expect(r.stderr).toMatch(
       /binance#1: a fresh connection failed \(the server refused the WebSocket upgrade with HTTP 503\); the current one goes on, trying again in 5s/,
     );
-    expect(venueCounters(r.stderr, 'binance')).toMatchObject({ reconnects: 0 });
+    expect(venueCounters(r.stderr, 'binance')).toMatchObject({ reconnects: 0, handovers: 1 });
     await expectStoredAsShown(redis.client(), 'binance', [
       { productId: 'BTC-USDT', bid: ['1.00', '1'], ask: ['1.01', '1'], timestamp: undefined, sequence: '' },
       ...ws.shown,

@@ -100,7 +100,12 @@ describe('l1-fetch --stream (okx bbo-tbt)', () => {
     expect(r.code, r.stderr).toBe(0);
     await expectStoredAsShown(redis.client(), 'okx', fake.shown);
     // The successor's first push of each product repeats the last top: not stored again.
-    expect(venueCounters(r.stderr, 'okx')).toMatchObject({ reconnects: 0, gaps: 1, duplicates: 0 });
+    expect(venueCounters(r.stderr, 'okx')).toMatchObject({
+      reconnects: 0,
+      handovers: 1,
+      gaps: 1,
+      duplicates: 0,
+    });
     expect(r.stderr).toMatch(
       /okx#1: handing over to a fresh connection \(the venue announced a close: OKX notice 64008[^)]*\); no gap/,
     );
