@@ -11,6 +11,17 @@ const redis = useTestRedis();
 const EXAMPLE_CSV = fileURLToPath(new URL('../../example_products.csv', import.meta.url));
 const HOST = 'l1-no-such-host.invalid';
 
+/** l1-fetch over the example CSV from a venue host that does not resolve, with more flags. */
+const unresolvable = (...more: string[]) => [
+  '--csv',
+  EXAMPLE_CSV,
+  '--redis-url',
+  redis.url,
+  '--base-url',
+  `http://${HOST}`,
+  ...more,
+];
+
 describe('a venue host that does not resolve', () => {
   it('one-shot over the example CSV: one line for the venue, exit 1, in seconds', async () => {
     const started = performance.now();
@@ -37,20 +48,7 @@ describe('a venue host that does not resolve', () => {
   });
 
   it('polling: the venue is reported once, not once per product', async () => {
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      EXAMPLE_CSV,
-      '--redis-url',
-      redis.url,
-      '--base-url',
-      `http://${HOST}`,
-      '--interval',
-      '200ms',
-      '--count',
-      '2',
-      '--retries',
-      '2',
-    ]);
+    const r = await runCli(FETCH_BIN, unresolvable('--interval', '200ms', '--count', '2', '--retries', '2'));
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines.filter((l) => l.includes('retrying the venue, not each product'))).toHaveLength(1);
@@ -61,20 +59,10 @@ describe('a venue host that does not resolve', () => {
       ),
     ]);
   });
+
   it('a run that ends while the venue is still unresolved fails its products: exit 1, not "not polled"', async () => {
     // The probe's retries outlast the 1 s run, so no product ever got an error of its own.
-    const r = await runCli(FETCH_BIN, [
-      '--csv',
-      EXAMPLE_CSV,
-      '--redis-url',
-      redis.url,
-      '--base-url',
-      `http://${HOST}`,
-      '--interval',
-      '200ms',
-      '--duration',
-      '1s',
-    ]);
+    const r = await runCli(FETCH_BIN, unresolvable('--interval', '200ms', '--duration', '1s'));
     expect(r.code).toBe(1);
     expect(r.stderr).not.toContain('not polled');
     expect(r.stderr).toMatch(
