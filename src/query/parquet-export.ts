@@ -60,8 +60,11 @@ export async function exportParquet(
     }
     await writer.finish();
     if (tmp && target.kind === 'file') await tmp.commit(target.path);
+    // end() hands a write error that came before it to its callback (no 'error' event follows).
     if (device)
-      await new Promise<void>((resolve, reject) => device.end(() => resolve()).once('error', reject));
+      await new Promise<void>((resolve, reject) =>
+        device.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
     return { count: writer.count, counts };
   } catch (err) {
     await writer.abort();
