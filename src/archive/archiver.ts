@@ -21,8 +21,8 @@ import { ARCHIVED_KEY, type ProductRef, productMember } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { RedisStore } from '../store/redis-store.js';
 import { FIELD, READ_FIELDS, type StoredFields } from '../store/snapshot-hash.js';
-import { removeSnapshots } from '../store/snapshot-removal.js';
-import { toEpochMicros } from '../timestamp.js';
+import { REMOVE_BATCH, removeSnapshots } from '../store/snapshot-removal.js';
+import { EpochMicrosReader } from '../timestamp.js';
 import { listParts, type PartFile, partFileName, partitionDir, utcDate } from './archive-layout.js';
 import { type ArchivedRecord, parseRecord } from './archived-record.js';
 import { createTempFile, fileErrorReason, type TempFile, TMP_SUFFIX } from './atomic-file.js';
@@ -32,6 +32,8 @@ import { fileSink, ParquetSnapshotWriter } from './parquet-snapshot-writer.js';
 
 /** Rows per archive file: a UTC day of a busy product becomes several files of this size. */
 export const DEFAULT_MAX_FILE_ROWS = 500_000;
+
+const DAY_MICROS = 86_400_000_000;
 
 /** A file that failed its read-back check, or a write the file system refused: exit 1, Redis untouched for that file. */
 export class ArchiveWriteError extends L1Error {
@@ -81,9 +83,10 @@ export async function archiveProduct(
   const maxFileRows = options.maxFileRows ?? DEFAULT_MAX_FILE_ROWS;
   const result: ProductArchiveResult = { ref, files: [], archived: 0, alreadyArchived: 0, removed: 0 };
   let part: OpenPart | undefined;
-  /** The UTC day of the snapshots being read, and its partition directory. */
-  let date = '';
+  /** The partition directory of the UTC day being read, and the day's end (epoch µs). */
   let dir = '';
+  let dayEnd = Number.NEGATIVE_INFINITY;
+  const times = new EpochMicrosReader();
   let existing: PartFile[] = [];
   const known = new Map<string, Set<string>>();
   let already: string[] = [];
@@ -109,14 +112,14 @@ export async function archiveProduct(
     const pages = store.rangeFields(ref, { toMicros: options.beforeMicros - 1, order: 'asc' });
     for await (const [page, j] of rowsOf(pages)) {
       const key = page.keys[j] as string;
-      const row = archivedRow(page, j);
+      const row = archivedRow(page, j, times);
       const time = row.time;
       const id = identity(row);
-      const day = utcDate(time);
-      if (day !== date) {
+      // Rows come oldest first: the day changes only when a time reaches the current day's end.
+      if (time >= dayEnd) {
         await close();
-        date = day;
-        dir = partitionDir(options.root, ref.exchange, ref.productId, date);
+        dayEnd = (Math.floor(time / DAY_MICROS) + 1) * DAY_MICROS;
+        dir = partitionDir(options.root, ref.exchange, ref.productId, utcDate(time));
         await mkdir(dir, { recursive: true });
         await removeStaleTemps(dir);
         existing = await listParts(dir);
@@ -125,7 +128,7 @@ export async function archiveProduct(
       if (await isArchived(time, id, existing, known)) {
         already.push(key);
         result.alreadyArchived += 1;
-        if (already.length >= 500) await removeAlready();
+        if (already.length >= REMOVE_BATCH) await removeAlready();
         continue;
       }
       if (part && part.keys.length >= maxFileRows) await close();
@@ -166,11 +169,11 @@ async function* rowsOf(pages: AsyncIterable<StoredFields>): AsyncGenerator<[Stor
 }
 
 /** Snapshot `j` of a page with the columns that identify it in a file (parquet-read.ts). */
-function archivedRow(page: StoredFields, j: number): ArchivedRow {
+function archivedRow(page: StoredFields, j: number, times: EpochMicrosReader): ArchivedRow {
   const v = page.values;
   const at = j * READ_FIELDS.length;
   return {
-    time: toEpochMicros(v[at + FIELD.timestamp] as string),
+    time: times.read(v[at + FIELD.timestamp] as string),
     sequence: v[at + FIELD.sequence] as string,
     bids: v[at + FIELD.bids] as string,
     asks: v[at + FIELD.asks] as string,
