@@ -27,7 +27,7 @@ import { listParts, type PartFile, partFileName, partitionDir, utcDate } from '.
 import { type ArchivedRecord, parseRecord } from './archived-record.js';
 import { createTempFile, fileErrorReason, type TempFile, TMP_SUFFIX } from './atomic-file.js';
 import { crashPoint } from './crash-point.js';
-import { type ArchivedRow, identitiesIn, identity, readIdentityRows, rowCount } from './parquet-read.js';
+import { type ArchivedRow, identitiesIn, identity, openParquet, readIdentityRows } from './parquet-read.js';
 import { fileSink, ParquetSnapshotWriter } from './parquet-snapshot-writer.js';
 
 /** Rows per archive file: a UTC day of a busy product becomes several files of this size. */
@@ -231,9 +231,10 @@ async function verify(path: string, part: OpenPart): Promise<void> {
   const expected = part.keys.length;
   let problem: string | undefined;
   try {
-    const rows = await rowCount(path);
-    const [first] = await readIdentityRows(path, 0, 1);
-    const [last] = await readIdentityRows(path, expected - 1, expected);
+    const file = await openParquet(path);
+    const rows = Number(file.metadata.num_rows);
+    const [first] = await readIdentityRows(file, 0, 1);
+    const [last] = await readIdentityRows(file, expected - 1, expected);
     if (rows !== expected) problem = `${rows} rows instead of ${expected}`;
     else if (!first || identity(first) !== part.first)
       problem = 'its first row is not the first snapshot written';

@@ -3,7 +3,13 @@
  * leaves Redis, and looks into existing files when Redis still holds snapshots inside their time
  * range (a rerun after a crash, or a snapshot stored late).
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  asyncBufferFromFile,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetReadObjects,
+} from 'hyparquet';
 import { loadZstd, zstdDecompress } from './zstd.js';
 
 /** Times stay exact epoch µs (the default would round them to a millisecond Date). */
@@ -17,21 +23,30 @@ export interface ArchivedRow {
   asks: string;
 }
 
-export async function rowCount(path: string): Promise<number> {
+/** An archive file opened for reading: its bytes and its footer, read and parsed once. */
+export interface ParquetFile {
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+}
+
+export async function openParquet(path: string): Promise<ParquetFile> {
+  await loadZstd();
   const file = await asyncBufferFromFile(path);
-  const meta = await parquetMetadataAsync(file);
-  return Number(meta.num_rows);
+  return { file, metadata: await parquetMetadataAsync(file, { parsers }) };
 }
 
 /** Rows [start, end) of a file, with the columns that identify a snapshot. */
-export async function readIdentityRows(path: string, start?: number, end?: number): Promise<ArchivedRow[]> {
-  await loadZstd();
-  const file = await asyncBufferFromFile(path);
+export async function readIdentityRows(
+  { file, metadata }: ParquetFile,
+  start: number,
+  end: number,
+): Promise<ArchivedRow[]> {
   const rows = await parquetReadObjects({
     file,
+    metadata,
     columns: ['time', 'sequence', 'bids', 'asks'],
-    ...(start === undefined ? {} : { rowStart: start }),
-    ...(end === undefined ? {} : { rowEnd: end }),
+    rowStart: start,
+    rowEnd: end,
     parsers,
     compressors,
   });
@@ -53,18 +68,17 @@ export function identity(r: ArchivedRow): string {
 
 /** The identities of every row of a file whose time lies in [from, to]. */
 export async function identitiesIn(path: string, fromMicros: number, toMicros: number): Promise<Set<string>> {
-  const file = await asyncBufferFromFile(path);
-  const meta = await parquetMetadataAsync(file, { parsers });
+  const parquet = await openParquet(path);
   const out = new Set<string>();
   let start = 0;
-  for (const group of meta.row_groups) {
+  for (const group of parquet.metadata.row_groups) {
     const rows = Number(group.num_rows);
     const stats = group.columns[0]?.meta_data?.statistics;
     const min = Number(stats?.min_value ?? Number.NEGATIVE_INFINITY);
     const max = Number(stats?.max_value ?? Number.POSITIVE_INFINITY);
     // Row groups outside the range are skipped by their min/max statistics of `time`.
     if (max >= fromMicros && min <= toMicros) {
-      for (const r of await readIdentityRows(path, start, start + rows)) {
+      for (const r of await readIdentityRows(parquet, start, start + rows)) {
         if (r.time >= fromMicros && r.time <= toMicros) out.add(identity(r));
       }
     }
