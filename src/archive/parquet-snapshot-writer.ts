@@ -3,7 +3,7 @@
  * handed over a row group at a time to an encoder thread (parquet-encoder-worker.ts); its bytes
  * come back in file order and go to the sink. At most one row group is being encoded while the
  * next is collected, so memory stays at about two row groups whatever the number of rows, and the
- * Redis reads do not wait for the encoding.
+ * Redis reads do not wait for the encoding. A file of one row group is encoded inline (channel()).
  */
 import { existsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -43,7 +43,8 @@ interface EncoderChannel {
 export class ParquetSnapshotWriter {
   private readonly rowGroupSize: number;
   private readonly packer = new ColumnPacker();
-  private readonly encoder: EncoderChannel;
+  /** Chosen when the first row group is sent (channel()). */
+  private encoder: EncoderChannel | undefined;
   private rows = 0;
   /** The row group being encoded and written; the next is sent only when it is done. */
   private inFlight: Promise<void> = Promise.resolve();
@@ -53,9 +54,6 @@ export class ParquetSnapshotWriter {
     options: ParquetSnapshotWriterOptions = {},
   ) {
     this.rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-    // The compiled package has the worker script; the TypeScript sources (vitest, the bench's
-    // imports) have only the .ts, and encode inline.
-    this.encoder = existsSync(fileURLToPath(WORKER_URL)) ? threadChannel() : inlineChannel();
   }
 
   /** Rows added so far. */
@@ -84,25 +82,37 @@ export class ParquetSnapshotWriter {
   /** Writes the last row group and the footer; the file is complete once this resolves. */
   async finish(): Promise<void> {
     try {
-      await this.sendGroup();
+      await this.sendGroup(true);
       await this.inFlight;
-      await this.write(await this.encoder.request({ type: 'finish' }));
+      await this.write(await this.channel(true).request({ type: 'finish' }));
     } finally {
-      await this.encoder.close();
+      await this.encoder?.close();
     }
   }
 
   /** Stops the encoder without finishing the file (after a failure). */
   async abort(): Promise<void> {
     this.inFlight.catch(() => {});
-    await this.encoder.close();
+    await this.encoder?.close();
   }
 
-  private async sendGroup(): Promise<void> {
+  /**
+   * The encoder, chosen with the first row group: a thread when the file has more than one group
+   * (the compiled package has the worker script), else inline. A thread's start (its module loads,
+   * zstd's init) costs more than encoding one small group, and the background archiver writes many
+   * small files. The TypeScript sources (vitest, the bench's imports) have only the .ts: inline.
+   */
+  private channel(lastGroup: boolean): EncoderChannel {
+    this.encoder ??= !lastGroup && existsSync(fileURLToPath(WORKER_URL)) ? threadChannel() : inlineChannel();
+    return this.encoder;
+  }
+
+  private async sendGroup(lastGroup = false): Promise<void> {
     if (this.packer.rows === 0) return;
     await this.inFlight;
     const packed: PackedColumns = this.packer.pack();
-    this.inFlight = this.encoder.request({ type: 'group', packed }).then((buffers) => this.write(buffers));
+    const encoder = this.channel(lastGroup);
+    this.inFlight = encoder.request({ type: 'group', packed }).then((buffers) => this.write(buffers));
     // An encoder or sink failure surfaces at the next add() or finish(), not as an unhandled rejection.
     this.inFlight.catch(() => {});
   }
