@@ -58,8 +58,8 @@ export class RecordEncoder {
   /** Bytes encoded and not yet taken. */
   length = 0;
 
-  /** Appends one record; returns its size on disk. */
-  add(snapshot: L1Snapshot): number {
+  /** Appends one record. */
+  add(snapshot: L1Snapshot): void {
     const json = JSON.stringify(snapshot);
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     this.reserve(RECORD_HEADER_BYTES + json.length * 3);
@@ -69,7 +69,6 @@ export class RecordEncoder {
     this.buf.writeUInt32LE(bytes, start);
     this.buf.writeUInt32LE(crc32(this.buf.subarray(payload, payload + bytes)), start + 4);
     this.length = payload + bytes;
-    return RECORD_HEADER_BYTES + bytes;
   }
 
   /** The encoded bytes (a view, valid until the next add); call clear() once written. */

@@ -56,7 +56,7 @@ export function recoverSpool(dir: string): Recovery {
     .filter((n): n is number => n !== undefined)
     .sort((a, b) => a - b);
   const ack = readAck(dir);
-  let lastNumber = Math.max(0, ...numbers, ack.kind === 'ok' ? ack.position.segment : 0);
+  const lastNumber = Math.max(0, ...numbers, ack.kind === 'ok' ? ack.position.segment : 0);
   if (ack.kind === 'unreadable')
     warnings.push(
       `spool: ack marker ${ack.path} is unreadable (${ack.reason}); writing every spooled record again (harmless: a repeated write changes nothing)`,
@@ -86,7 +86,6 @@ export function recoverSpool(dir: string): Recovery {
     }
     segments.push(seg);
   }
-  lastNumber = Math.max(lastNumber, ...segments.map((s) => s.no));
   const first = segments[0];
   const pending = segments.reduce((n, s) => n + s.records - s.acked, 0);
   return {
