@@ -1,4 +1,8 @@
-/** File-system errors as the spool and the lock files report them: one short reason with its code, no stack. */
+/**
+ * File-system errors as the spool and the lock files report them: one short reason with its code,
+ * no stack; and the unlink whose failure they ignore.
+ */
+import { unlinkSync } from 'node:fs';
 
 export function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -18,4 +22,13 @@ export function accessHint(err: unknown): string {
     return '; run as a user that can write there, or use another directory';
   if (c === 'EROFS') return '; use a directory on a writable file system';
   return '';
+}
+
+/** Removes a file, ignoring any failure (already gone; a spool's leftover goes at the next start). */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // nothing to do
+  }
 }

@@ -19,12 +19,11 @@ import {
   openSync,
   readFileSync,
   statSync,
-  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { code } from './fs-errors.js';
+import { code, unlinkQuietly } from './fs-errors.js';
 
 export interface LockHolder {
   pid: number;
@@ -150,14 +149,6 @@ function createLock(path: string, me: LockHolder): boolean {
 
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
-}
-
 /** The holder named in a lock file; a file without a host line (an older version's) is this host's. */
 function readHolder(path: string): LockHolder | undefined {
   try {
@@ -182,10 +173,5 @@ function isAlive(pid: number): boolean {
 function release(path: string, me: LockHolder): void {
   // Only our own lock: never remove one a later process took over.
   const holder = readHolder(path);
-  if (holder?.pid !== me.pid || holder.host !== me.host) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
-  }
+  if (holder?.pid === me.pid && holder.host === me.host) unlinkQuietly(path);
 }

@@ -1,17 +1,8 @@
 /**
  * The spool directory and its files, as the spool needs them: created and checked at start (every
- * problem an InputError naming the path), whole synchronous writes, directory sync, quiet unlink.
+ * problem an InputError naming the path), whole synchronous writes, directory sync.
  */
-import {
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  openSync,
-  statfsSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { formatBytes } from '../byte-size.js';
 import { InputError } from '../errors.js';
 import { accessHint, code, describeFsError } from '../fs-errors.js';
@@ -73,13 +64,5 @@ export function syncDir(dir: string): void {
     // Windows cannot open a directory; its file system orders this itself.
   } finally {
     if (fd !== undefined) closeSync(fd);
-  }
-}
-
-export function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone; a leftover is deleted at the next start
   }
 }

@@ -23,13 +23,13 @@ import { join, resolve } from 'node:path';
 import { formatBytes } from '../byte-size.js';
 import { formatDuration } from '../duration.js';
 import { InputError } from '../errors.js';
-import { accessHint, describeFsError } from '../fs-errors.js';
+import { accessHint, describeFsError, unlinkQuietly } from '../fs-errors.js';
 import type { PidLock } from '../pid-lock.js';
 import type { L1Snapshot } from '../snapshot.js';
 import { ACK_FILE, AckWriter, type SpoolPosition } from './ack-marker.js';
 import { DiskReader, type SegmentFile } from './disk-reader.js';
 import { MemoryTail } from './memory-tail.js';
-import { checkFreeSpace, prepareDir, syncDir, tryUnlink, writeAll } from './spool-dir.js';
+import { checkFreeSpace, prepareDir, syncDir, writeAll } from './spool-dir.js';
 import { RecordEncoder, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, segmentName } from './spool-format.js';
 import { acquireSpoolLock } from './spool-lock.js';
 import { recoverSpool } from './spool-recovery.js';
@@ -341,9 +341,9 @@ export class Spool {
     this.fd = undefined;
     if (this.nextSeq === this.ackSeq && !this.failure) {
       // Everything is in Redis: leave an empty directory (segments first, then the marker).
-      for (const s of this.segments.splice(0)) tryUnlink(s.path);
+      for (const s of this.segments.splice(0)) unlinkQuietly(s.path);
       this.ack.close();
-      tryUnlink(join(this.dir, ACK_FILE));
+      unlinkQuietly(join(this.dir, ACK_FILE));
     } else {
       this.commitAck();
       this.ack.close();
@@ -418,7 +418,7 @@ export class Spool {
     let dropped = 0;
     while (this.diskBytes + this.encoder.length > this.maxBytes && this.segments.length > 1) {
       const seg = this.segments.shift() as Segment;
-      tryUnlink(seg.path);
+      unlinkQuietly(seg.path);
       this.diskBytes -= seg.size;
       const segEnd = seg.firstSeq + seg.count;
       // The batch in flight may still land: it is counted only if its write fails (settle).
@@ -514,7 +514,7 @@ export class Spool {
     }
     while (this.segments.length > 1 && (this.segments[0] as Segment).no < this.ackPos.segment) {
       const s = this.segments.shift() as Segment;
-      tryUnlink(s.path);
+      unlinkQuietly(s.path);
       this.diskBytes -= s.size;
     }
   }
