@@ -21,7 +21,9 @@ export function acquireSpoolLock(dir: string): PidLock {
   }
   if (attempt.kind === 'acquired') return attempt.lock;
   if (attempt.kind === 'raced')
-    throw new InputError(`--spool-dir ${dir}: another process took the lock ${path} while this one started`);
+    throw new InputError(
+      `--spool-dir ${dir}: another process took the lock ${path} while this one started; one process per spool directory: start again to see which one holds it`,
+    );
   const { pid, host } = attempt.holder;
   throw new InputError(
     attempt.otherHost

@@ -109,8 +109,7 @@ function scanSegment(
   try {
     fd = openSync(path, 'r+');
   } catch (err) {
-    const hint = accessHint(err) && '; run as the user that wrote it, or give this user access to it';
-    throw new InputError(`spool file ${path} cannot be opened (${describeFsError(err)})${hint}`);
+    throw new InputError(`spool file ${path} cannot be opened (${describeFsError(err)})${ownerHint(err)}`);
   }
   try {
     const size = fstatSync(fd).size;
@@ -155,7 +154,9 @@ function scanSegment(
       try {
         ftruncateSync(fd, at);
       } catch (err) {
-        throw new InputError(`spool file ${path}: cannot cut off its torn tail (${describeFsError(err)})`);
+        throw new InputError(
+          `spool file ${path}: cannot cut off its torn tail (${describeFsError(err)})${ownerHint(err)}`,
+        );
       }
       break;
     }
@@ -206,6 +207,11 @@ function removeFile(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
-    throw new InputError(`spool file ${path} cannot be removed (${describeFsError(err)})`);
+    throw new InputError(`spool file ${path} cannot be removed (${describeFsError(err)})${ownerHint(err)}`);
   }
+}
+
+/** What to do about an earlier run's file this user may not open, cut or remove ('' for other errors). */
+function ownerHint(err: unknown): string {
+  return accessHint(err) && '; run as the user that wrote it, or give this user access to it';
 }
