@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { readStored, waitForStored, writeCsv } from '../stream/stream-harness.js';
 import { FakeCoinbaseStream } from '../support/fake-stream-venues.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { startFetch } from '../support/run-cli.js';
+import { startFetch, waitForStderr } from '../support/run-cli.js';
 import { segmentFiles, spooledRecords, tempDir } from '../support/spool-files.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +46,7 @@ it('a stream killed -9 during a Redis outage loses no change: the next start wri
     // Subscribed again: the capture runs (its signal handlers are set before it connects), and the
     // spool is written.
     await coinbase.subscribed(['BTC-USD'], 10_000);
-    while (!/from the earlier run are in Redis/.test(second.stderr())) await sleep(20);
+    await waitForStderr(second, /from the earlier run are in Redis/, 15_000);
     const r = await second.stop('SIGTERM');
     expect(r.code, r.stderr).toBe(0);
 
