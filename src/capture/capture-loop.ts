@@ -139,24 +139,18 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
       });
     }
   };
-  // Venues whose host still does not resolve, with the error: their products failed, not "not polled".
-  const unresolved = new Map<string, ExchangeError>();
   const venueEvents = {
-    onVenueDown: (error: ExchangeError) => {
-      unresolved.set(error.exchange, error);
+    onVenueDown: (error: ExchangeError) =>
       log.warn(`${error.message}; retrying the venue, not each product`, {
         event: 'venue_unresolved',
         exchange: error.exchange,
-      });
-    },
-    onVenueUp: (exchange: string, downMs: number) => {
-      unresolved.delete(exchange);
+      }),
+    onVenueUp: (exchange: string, downMs: number) =>
       log.info(`${exchange}: the host resolves again after ${formatDuration(Math.round(downMs))}`, {
         event: 'venue_resolved',
         exchange,
         down_ms: Math.round(downMs),
-      });
-    },
+      }),
   };
 
   let source: { run(stop: AbortSignal): Promise<void> };
@@ -219,7 +213,7 @@ export async function runCaptureLoop(deps: CaptureLoopDeps, options: CaptureLoop
 
   // A product of a venue that never resolved failed, even if the run ended while its probe waited.
   for (const p of stats.products.values()) {
-    const down = unresolved.get(p.target.exchange);
+    const down = deps.clients.get(p.target.exchange)?.gate.outage;
     if (p.stored === 0 && p.errors === 0 && down) p.lastError = down;
   }
   const venueReport = streamer?.venueReport();

@@ -14,11 +14,17 @@ type Verdict = ExchangeError | undefined;
 
 export class DnsGate {
   private downSince: number | undefined;
+  private failure: ExchangeError | undefined;
   private probing = false;
   private waiters: ((verdict: Verdict) => void)[] = [];
 
   get isDown(): boolean {
     return this.downSince !== undefined;
+  }
+
+  /** The failure that started the current outage; undefined while the host resolves. */
+  get outage(): ExchangeError | undefined {
+    return this.failure;
   }
 
   /**
@@ -45,13 +51,14 @@ export class DnsGate {
   /**
    * A request's host did not resolve. Returns 'new' when this starts an outage (report it) and
    * the caller is the probe, 'probe' when the caller is the probe of an outage already reported,
-   * or 'wait' when another request is probing (wait for it).
+   * or 'wait' when another request is probing (wait for it). `failure` is the request's own.
    */
-  claimProbe(): 'new' | 'probe' | 'wait' {
+  claimProbe(failure: ExchangeError): 'new' | 'probe' | 'wait' {
     if (this.probing) return 'wait';
     this.probing = true;
     if (this.downSince !== undefined) return 'probe';
     this.downSince = performance.now();
+    this.failure = failure;
     return 'new';
   }
 
@@ -59,6 +66,7 @@ export class DnsGate {
   recovered(): number {
     const downMs = this.downSince === undefined ? 0 : performance.now() - this.downSince;
     this.downSince = undefined;
+    this.failure = undefined;
     this.settle(undefined);
     return downMs;
   }

@@ -108,7 +108,7 @@ export async function fetchWithRetry(
     if (failure.kind === 'rate_limited' || failure.kind === 'banned')
       ctx.limiter.penalize(failure.retryAfterMs);
     if (gate && failure.kind === 'dns' && !probe) {
-      const role = gate.claimProbe();
+      const role = gate.claimProbe(failure);
       if (role === 'wait') {
         attempt -= 1; // not this request's failure: the probe decides
         continue;

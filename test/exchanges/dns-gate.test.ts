@@ -102,7 +102,9 @@ describe('a host that does not resolve', () => {
     expect(events.up).toBe(0);
     // Still down: the next request probes again, with no second report.
     expect(gate.isDown).toBe(true);
-    expect(gate.claimProbe()).toBe('probe');
+    expect(gate.claimProbe(new ExchangeError({ kind: 'dns', exchange: 'coinbase', message: 'x' }))).toBe(
+      'probe',
+    );
   });
 
   it('a stop signal releases the waiting requests with no outcome', async () => {
