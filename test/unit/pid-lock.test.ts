@@ -2,7 +2,7 @@
  * The lock file that keeps one process per directory (spool and archive): held by a live process
  * or another host, taken over from a dead one, released only by its owner.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -63,29 +63,74 @@ it("l1-archive's lock: a second archiver is told who holds the directory (exit 1
 
 const PID_LOCK = fileURLToPath(new URL('../../dist/pid-lock.js', import.meta.url));
 
-/** One starter in a child process: waits for the agreed instant, tries, holds what it got a while. */
-function starter(path: string, at: number): Promise<string> {
+/**
+ * One starter in a child process. It loads the lock module and says "ready"; told an instant on
+ * stdin, it spins until then, tries, and says what it got; it holds that until its stdin ends, so
+ * that no starter ever finds an owner already gone.
+ */
+function starter(path: string) {
   const script = `import { acquirePidLock } from ${JSON.stringify(PID_LOCK)};
-    while (Date.now() < ${at}) {}
-    const r = acquirePidLock(${JSON.stringify(path)});
-    process.stdout.write(r.kind);
-    if (r.kind === 'acquired') setTimeout(() => {}, 1000);`;
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
-    ),
+    process.stdout.write('ready\\n');
+    let told = '';
+    process.stdin.setEncoding('utf8').on('data', (d) => {
+      if (told.includes('\\n')) return;
+      told += d;
+      if (!told.includes('\\n')) return;
+      const at = Number(told.trim());
+      while (Date.now() < at) {}
+      process.stdout.write(acquirePidLock(${JSON.stringify(path)}).kind + '\\n');
+    });
+    process.stdin.on('end', () => process.exit(0));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    partial += d;
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      for (const w of waiters.splice(0)) w();
+      resolve();
+    }),
   );
+  const line = async (n: number): Promise<string> => {
+    while (lines.length <= n) {
+      if (child.exitCode !== null) throw new Error('a starter exited early');
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+    return lines[n] as string;
+  };
+  return {
+    ready: () => line(0),
+    go: (at: number) => child.stdin.write(`${at}\n`),
+    kind: () => line(1),
+    release: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
 }
 
 it('of ten starters that find the same stale lock at the same instant, exactly one takes it', async () => {
   const dir = tempDir('l1-lock-race-');
   const path = join(dir, 'x.lock');
   const dead = await deadPid();
-  // Before a takeover moved the stale lock aside first, every round here gave two or three owners.
+  // Before takeovers were guarded, every round here gave two or three owners.
   for (let round = 0; round < 3; round++) {
     writeFileSync(path, `${dead}\n${hostname()}\n`);
-    const at = Date.now() + 600; // time for every child to start and load the module
-    const kinds = await Promise.all(Array.from({ length: 10 }, () => starter(path, at)));
+    const starters = Array.from({ length: 10 }, () => starter(path));
+    await Promise.all(starters.map((st) => st.ready()));
+    const at = Date.now() + 100;
+    for (const st of starters) st.go(at);
+    const kinds = await Promise.all(starters.map((st) => st.kind()));
+    await Promise.all(starters.map((st) => st.release()));
     expect(kinds.filter((k) => k === 'acquired')).toHaveLength(1);
     expect(kinds.filter((k) => k !== 'acquired' && k !== 'held' && k !== 'raced')).toEqual([]);
   }
